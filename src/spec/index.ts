@@ -1,0 +1,5 @@
+export { defineStack } from './define-stack.ts';
+export { resolveSpec, checkSpec, formatProblem, type SpecProblem, type ResolveResult } from './resolve.ts';
+export { loadSpec, loadConfigModule, checkConfigFile, DEFAULT_CONFIG_FILE } from './load-config.ts';
+export { SPEC_ERRORS } from './errors.ts';
+export type * from './types.ts';

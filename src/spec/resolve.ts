@@ -1,0 +1,168 @@
+import path from 'node:path';
+import type { z } from 'zod';
+import { specError } from './errors.ts';
+import { stackConfigSchema, type ParsedStackConfig } from './schema.ts';
+import type { CommandConfig, ResolvedCommand, ResolvedSpec, ResolvedTargetTracking } from './types.ts';
+
+/** One thing wrong with a config: where, and what was received against what is allowed. */
+export interface SpecProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export function formatProblem(p: SpecProblem): string {
+  return p.path === '' ? p.message : `${p.path}: ${p.message}`;
+}
+
+function joinPath(parts: readonly PropertyKey[]): string {
+  return parts.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+function problemsFromZod(error: z.ZodError): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ path: joinPath([...issue.path, key]), message: 'unknown field' });
+      }
+      continue;
+    }
+    out.push({ path: joinPath(issue.path), message: issue.message });
+  }
+  return out;
+}
+
+const ZONE_LETTERS = 'abcdef';
+
+function resolveCommand(c: CommandConfig, configDir: string): ResolvedCommand {
+  return {
+    command: c.command,
+    args: [...(c.args ?? [])],
+    cwd: path.resolve(configDir, c.cwd ?? '.'),
+  };
+}
+
+/** Cross-field rules, checked after defaults so they see the numbers that will be used. */
+function checkInvariants(spec: ResolvedSpec, raw: ParsedStackConfig): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const { min, desired, max } = spec.capacity;
+  if (min > max) problems.push({ path: 'capacity.min', message: `${min} must be <= capacity.max (${max})` });
+  if (desired < min) problems.push({ path: 'capacity.desired', message: `${desired} must be >= capacity.min (${min})` });
+  if (desired > max) problems.push({ path: 'capacity.desired', message: `${desired} must be <= capacity.max (${max})` });
+
+  const hc = spec.loadBalancer.healthCheck;
+  if (hc.timeout >= hc.interval) {
+    problems.push({
+      path: 'loadBalancer.healthCheck.timeout',
+      message: `${hc.timeout} must be below loadBalancer.healthCheck.interval (${hc.interval}) (seconds)`,
+    });
+  }
+  const lb = spec.loadBalancer;
+  if (lb.slowStart !== 0 && lb.slowStart < 30) {
+    problems.push({ path: 'loadBalancer.slowStart', message: `${lb.slowStart} is not allowed, expected 0 (off) or 30 to 900 (seconds)` });
+  }
+  if (lb.slowStart !== 0 && lb.algorithm === 'least_outstanding_requests') {
+    problems.push({
+      path: 'loadBalancer.slowStart',
+      message: `${lb.slowStart} is not allowed with algorithm "least_outstanding_requests"; expected 0 (ALB does not combine them)`,
+    });
+  }
+  if (raw.loadBalancer?.https === false && raw.loadBalancer.certificateArn !== undefined) {
+    problems.push({ path: 'loadBalancer.https', message: 'false, but certificateArn is set; expected true or no certificateArn' });
+  }
+  const t = spec.twin;
+  if (spec.loadBalancer.https && t.httpPort !== 0 && t.httpPort === t.httpsPort) {
+    problems.push({ path: 'twin.httpsPort', message: `${t.httpsPort} is also twin.httpPort; expected a different port` });
+  }
+  return problems;
+}
+
+function applyDefaults(c: ParsedStackConfig, configDir: string): ResolvedSpec {
+  const zoneCount = c.zones ?? 3;
+  const region = c.region ?? 'us-east-1';
+  const twinRegion = c.twin?.region ?? 'local-1';
+  const letters = ZONE_LETTERS.slice(0, zoneCount).split('');
+  const min = c.capacity?.min ?? zoneCount;
+  const interval = c.loadBalancer?.healthCheck?.interval ?? 5;
+  const as = c.autoScaling;
+  const targetTracking: ResolvedTargetTracking[] = [];
+  const cpu = as?.cpu ?? { target: 50 };
+  if (cpu !== false) targetTracking.push({ metric: 'CPUUtilization', target: cpu.target, disableScaleIn: cpu.disableScaleIn ?? false });
+  const rc = as?.requestCountPerTarget ?? false;
+  if (rc !== false) targetTracking.push({ metric: 'ALBRequestCountPerTarget', target: rc.target, disableScaleIn: rc.disableScaleIn ?? false });
+  return {
+    name: c.name,
+    region,
+    zones: letters.map((l) => `${region}${l}`),
+    configDir,
+    app: {
+      start: resolveCommand(c.app.start, configDir),
+      build: c.app.build === undefined ? undefined : resolveCommand(c.app.build, configDir),
+      port: c.app.port ?? 8080,
+      env: { ...(c.app.env ?? {}) },
+      stopTimeout: c.app.stopTimeout ?? 10,
+    },
+    capacity: { min, desired: c.capacity?.desired ?? min, max: c.capacity?.max ?? zoneCount * 3 },
+    loadBalancer: {
+      https: c.loadBalancer?.https ?? c.loadBalancer?.certificateArn !== undefined,
+      certificateArn: c.loadBalancer?.certificateArn,
+      algorithm: c.loadBalancer?.algorithm ?? 'round_robin',
+      deregistrationDelay: c.loadBalancer?.deregistrationDelay ?? 30,
+      slowStart: c.loadBalancer?.slowStart ?? 0,
+      idleTimeout: c.loadBalancer?.idleTimeout ?? 60,
+      healthCheck: {
+        path: c.loadBalancer?.healthCheck?.path ?? '/readyz',
+        interval,
+        timeout: c.loadBalancer?.healthCheck?.timeout ?? Math.min(5, interval - 1),
+        healthyThreshold: c.loadBalancer?.healthCheck?.healthyThreshold ?? 2,
+        unhealthyThreshold: c.loadBalancer?.healthCheck?.unhealthyThreshold ?? 2,
+        successCodes: c.loadBalancer?.healthCheck?.successCodes ?? '200',
+      },
+    },
+    autoScaling: {
+      healthCheckType: as?.healthCheckType ?? 'ELB',
+      healthCheckGracePeriod: as?.healthCheckGracePeriod ?? 60,
+      cooldown: as?.cooldown ?? 300,
+      instanceWarmup: as?.instanceWarmup ?? 300,
+      metricPeriod: as?.metricPeriod ?? 60,
+      targetTracking,
+    },
+    twin: {
+      region: twinRegion,
+      zones: letters.map((l) => `${twinRegion}${l}`),
+      httpPort: c.twin?.httpPort ?? 8080,
+      httpsPort: c.twin?.httpsPort ?? 8443,
+    },
+  };
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  }
+  return v;
+}
+
+export type ResolveResult =
+  | { readonly ok: true; readonly spec: ResolvedSpec }
+  | { readonly ok: false; readonly problems: readonly SpecProblem[] };
+
+/** Validates a config and applies every default once; returns all problems together. */
+export function checkSpec(config: unknown, options: { configDir?: string } = {}): ResolveResult {
+  const parsed = stackConfigSchema.safeParse(config, { reportInput: true });
+  if (!parsed.success) return { ok: false, problems: problemsFromZod(parsed.error) };
+  const spec = applyDefaults(parsed.data, path.resolve(options.configDir ?? process.cwd()));
+  const problems = checkInvariants(spec, parsed.data);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, spec: deepFreeze(spec) };
+}
+
+/** Like checkSpec, but throws HASTACK_SPEC_INVALID listing every problem. */
+export function resolveSpec(config: unknown, options: { configDir?: string } = {}): ResolvedSpec {
+  const r = checkSpec(config, options);
+  if (r.ok) return r.spec;
+  throw specError('HASTACK_SPEC_INVALID', `invalid stack config:\n${r.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, {
+    details: { problems: r.problems },
+  });
+}
