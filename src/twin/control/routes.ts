@@ -1,0 +1,48 @@
+import { twinError } from './errors.ts';
+import type { ControlRoutes } from './control-server.ts';
+import type { Twin } from '../region.ts';
+
+function str(body: Record<string, unknown>, field: string, what: string): string {
+  const v = body[field];
+  if (typeof v !== 'string' || v === '') {
+    throw twinError('HASTACK_CONTROL_BAD_REQUEST', `${field}: received ${v === undefined ? 'nothing' : JSON.stringify(v)}, expected ${what}`);
+  }
+  return v;
+}
+
+function optInt(body: Record<string, unknown>, field: string, min: number): number | undefined {
+  const v = body[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw twinError('HASTACK_CONTROL_BAD_REQUEST', `${field}: received ${JSON.stringify(v)}, expected a whole number >= ${min}`);
+  }
+  return v;
+}
+
+/** The control API's routes, each a thin call into the Twin. */
+export function controlRoutes(twin: () => Twin): ControlRoutes {
+  return {
+    'GET /status': () => twin().status(),
+    'GET /env': () => ({ env: twin().env() }),
+    'GET /events': (_b, q) => ({ events: twin().events.list().slice(-(Number(q.get('limit')) || 200)) }),
+    'GET /logs': (_b, q) => {
+      const lines = Number(q.get('lines') ?? 200);
+      return { lines: twin().logs(q.get('id') ?? undefined, Number.isInteger(lines) && lines > 0 ? lines : 200) };
+    },
+    'POST /scale': (b) => {
+      const desired = optInt(b, 'desired', 0);
+      if (desired === undefined) throw twinError('HASTACK_CONTROL_BAD_REQUEST', 'desired: received nothing, expected a whole number');
+      return { desired: twin().scale(desired) };
+    },
+    'POST /faults/kill-instance': (b) => ({ message: twin().killInstance(str(b, 'id', 'an instance id')) }),
+    'POST /faults/hang-instance': (b) => ({ message: twin().hangInstance(str(b, 'id', 'an instance id'), optInt(b, 'seconds', 1)) }),
+    'POST /faults/resume-instance': (b) => ({ message: twin().resumeInstance(str(b, 'id', 'an instance id')) }),
+    'POST /faults/zone-outage': (b) => ({ message: twin().zoneOutage(str(b, 'zone', 'a zone name'), optInt(b, 'seconds', 1)) }),
+    'POST /faults/zone-restore': (b) => ({ message: twin().zoneRestore(str(b, 'zone', 'a zone name')) }),
+    'POST /shutdown': () => {
+      // Answer first; the supervisor's host (the `up` command) exits once close() is done.
+      setImmediate(() => void twin().close());
+      return { message: 'stopping' };
+    },
+  };
+}
