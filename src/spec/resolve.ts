@@ -47,8 +47,9 @@ function checkInvariants(spec: ResolvedSpec, raw: ParsedStackConfig): SpecProble
   const problems: SpecProblem[] = [];
   const { min, desired, max } = spec.capacity;
   if (min > max) problems.push({ path: 'capacity.min', message: `${min} must be <= capacity.max (${max})` });
-  if (desired < min) problems.push({ path: 'capacity.desired', message: `${desired} must be >= capacity.min (${min})` });
-  if (desired > max) problems.push({ path: 'capacity.desired', message: `${desired} must be <= capacity.max (${max})` });
+  const desiredGiven = raw.capacity?.desired !== undefined;
+  if (desiredGiven && desired < min) problems.push({ path: 'capacity.desired', message: `${desired} must be >= capacity.min (${min})` });
+  if (desiredGiven && desired > max) problems.push({ path: 'capacity.desired', message: `${desired} must be <= capacity.max (${max})` });
 
   const hc = spec.loadBalancer.healthCheck;
   if (hc.timeout >= hc.interval) {
@@ -150,12 +151,51 @@ export type ResolveResult =
 
 /** Validates a config and applies every default once; returns all problems together. */
 export function checkSpec(config: unknown, options: { configDir?: string } = {}): ResolveResult {
+  const configDir = path.resolve(options.configDir ?? process.cwd());
   const parsed = stackConfigSchema.safeParse(config, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: problemsFromZod(parsed.error) };
-  const spec = applyDefaults(parsed.data, path.resolve(options.configDir ?? process.cwd()));
+  if (!parsed.success) {
+    const problems = problemsFromZod(parsed.error);
+    // Report cross-field problems too: drop the fields that failed and check what remains.
+    const rest = withoutPaths(config, parsed.error.issues.map((i) => i.path));
+    const again = stackConfigSchema.safeParse(rest);
+    if (again.success) {
+      const seen = new Set(problems.map((p) => p.path));
+      for (const p of checkInvariants(applyDefaults(again.data, configDir), again.data)) if (!seen.has(p.path)) problems.push(p);
+    }
+    return { ok: false, problems };
+  }
+  const spec = applyDefaults(parsed.data, configDir);
   const problems = checkInvariants(spec, parsed.data);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, spec: deepFreeze(spec) };
+}
+
+/** A deep copy of `v` without the values at `paths` (whole optional sections go if needed). */
+function withoutPaths(v: unknown, paths: readonly (readonly PropertyKey[])[]): unknown {
+  const copy = structuredCloneSafe(v);
+  for (const p of paths) {
+    if (p.length === 0) return copy;
+    let cur: unknown = copy;
+    for (const k of p.slice(0, -1)) cur = cur !== null && typeof cur === 'object' ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
+    if (cur !== null && typeof cur === 'object') delete (cur as Record<PropertyKey, unknown>)[p[p.length - 1]!];
+  }
+  // Required fields that were dropped get placeholders; their own problems are already reported.
+  if (copy !== null && typeof copy === 'object') {
+    const c = copy as { name?: unknown; app?: { start?: { command?: unknown } } };
+    c.name ??= 'placeholder';
+    c.app ??= {};
+    c.app.start ??= {};
+    c.app.start.command ??= 'placeholder';
+  }
+  return copy;
+}
+
+function structuredCloneSafe(v: unknown): unknown {
+  try {
+    return structuredClone(v);
+  } catch {
+    return v; // functions or symbols inside: nothing more to learn from it
+  }
 }
 
 /** Like checkSpec, but throws HASTACK_SPEC_INVALID listing every problem. */

@@ -77,6 +77,7 @@ export class AsgController {
   private dirty = false;
   private stopped = false;
   private lastSummary = '';
+  /** Terminations under way; shutdown waits for them. */
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly loopMs: number;
   private readonly burst: number;
@@ -318,11 +319,10 @@ export class AsgController {
     proc.start();
     this.activities.record({ description: `Launching a new EC2 instance: ${id}`, cause: reason, startTime: now, status: 'Successful', instanceId: id, zone });
     this.o.onEvent({ source: 'asg', type: 'instance-launched', message: `launched ${id} in ${zone} (pid ${proc.pid ?? '?'}, port ${port})`, data: { id, zone, pid: proc.pid, port } });
-    const exited = proc.waitExit(2 ** 31 - 1).then(() => {
+    void proc.exited$.then(() => {
       this.o.onEvent({ source: 'instance', type: 'instance-exited', message: `instance ${id} ${this.view(record).exitDescription ?? 'exited'}`, data: { id, zone } });
       this.markDirty();
     });
-    this.track(exited.then(() => undefined));
     const startupMs = Math.max(this.o.spec.autoScaling.healthCheckGracePeriod, 30) * 1000;
     void waitForPort(port, startupMs, '127.0.0.1', () => !proc.exited && record.lifecycle !== 'Terminating').then((ok) => {
       if (ok) {

@@ -76,6 +76,11 @@ export class InstanceProcess {
     return true;
   }
 
+  /** Settles when the process has exited (at once if it never started). */
+  get exited$(): Promise<void> {
+    return this.exitPromise ?? Promise.resolve();
+  }
+
   /** Resolves when the process has exited, or with false after timeoutMs. */
   async waitExit(timeoutMs: number): Promise<boolean> {
     if (this.exited || this.exitPromise === undefined) return true;

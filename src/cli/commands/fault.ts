@@ -1,0 +1,26 @@
+import { twinError } from '../../twin/control/errors.ts';
+import { EXIT_OK, type CliIo } from '../io.ts';
+import { connect, intFlag } from '../connect.ts';
+import type { ParsedArgs } from '../main.ts';
+
+const KINDS = {
+  'kill-instance': { field: 'id', what: 'an instance id' },
+  'hang-instance': { field: 'id', what: 'an instance id' },
+  'resume-instance': { field: 'id', what: 'an instance id' },
+  'zone-outage': { field: 'zone', what: 'a zone name' },
+  'zone-restore': { field: 'zone', what: 'a zone name' },
+} as const;
+
+export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const [kind, target] = args.positionals;
+  const spec = kind === undefined ? undefined : KINDS[kind as keyof typeof KINDS];
+  if (spec === undefined) {
+    throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault: received ${JSON.stringify(kind ?? '')}, expected one of ${Object.keys(KINDS).join(', ')}`);
+  }
+  if (target === undefined) throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault ${kind}: missing ${spec.what}`);
+  const seconds = intFlag(args, 'seconds', 1);
+  const { client } = connect(args);
+  const r = await client.call<{ message: string }>('POST', `/faults/${kind}`, { [spec.field]: target, ...(seconds === undefined ? {} : { seconds }) });
+  io.out(args.values['json'] === true ? JSON.stringify(r) : r.message);
+  return EXIT_OK;
+}

@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSpec } from '../../spec/index.ts';
+import { ControlClient } from '../../twin/control/control-client.ts';
+import { twinError } from '../../twin/control/errors.ts';
+import { startTwin, type Twin } from '../../twin/region.ts';
+import { ensureStateDir, pidAlive, readLiveCard, stateDirFor } from '../../twin/state-dir.ts';
+import type { TwinStatus } from '../../twin/status.ts';
+import { EXIT_INTERNAL, EXIT_OK, type CliIo } from '../io.ts';
+import { configPath } from '../connect.ts';
+import type { ParsedArgs } from '../main.ts';
+import { renderStatus } from '../render-status.ts';
+
+const BIN = fileURLToPath(new URL('../../../bin/hastack.js', import.meta.url));
+const READY_TIMEOUT_MS = 120_000;
+
+function isHealthy(s: TwinStatus): boolean {
+  const all = s.zones.flatMap((z) => z.instances).filter((i) => i.lifecycle !== 'Terminating');
+  return all.length === s.capacity.desired && all.every((i) => i.lifecycle === 'InService' && i.target === 'healthy');
+}
+
+function summary(s: TwinStatus) {
+  return {
+    endpoint: s.endpoint,
+    httpsEndpoint: s.httpsEndpoint,
+    controlApi: s.controlApi,
+    stateDir: s.stateDir,
+    pid: s.pid,
+    zones: Object.fromEntries(s.zones.map((z) => [z.name, z.instances.map((i) => ({ id: i.id, pid: i.pid, port: i.port, lifecycle: i.lifecycle, target: i.target }))])),
+    database: s.database?.endpoint,
+  };
+}
+
+function printReady(s: TwinStatus, io: CliIo, json: boolean): void {
+  if (json) {
+    io.out(JSON.stringify(summary(s), null, 2));
+    return;
+  }
+  io.out(`${s.name} is up in ${s.region}:`);
+  io.out(`  app          ${s.endpoint}`);
+  if (s.httpsEndpoint) io.out(`  app (https)  ${s.httpsEndpoint}`);
+  io.out(`  control API  ${s.controlApi}`);
+  io.out(`  state        ${s.stateDir}`);
+  for (const z of s.zones) io.out(`  ${z.name}    ${z.instances.map((i) => i.id).join(', ') || '(none)'}`);
+}
+
+/** `up --detach`: start a supervisor in the background and return once it is healthy. */
+async function detach(args: ParsedArgs, io: CliIo): Promise<number> {
+  const file = configPath(args);
+  const spec = await loadSpec(file); // fail fast, in the foreground, on a bad config
+  const dir = stateDirFor(spec.configDir);
+  ensureStateDir(dir);
+  const live = readLiveCard(dir);
+  if (live !== undefined) throw twinError('HASTACK_TWIN_ALREADY_RUNNING', `a twin of ${live.name} is already running (pid ${live.pid}, ${live.endpoint}); run \`hastack down\` first`);
+  const logFile = path.join(dir, 'up.log');
+  const fd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [BIN, 'up', '--config', file], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, HASTACK_DETACHED: '1' } });
+  closeSync(fd);
+  child.unref();
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last: TwinStatus | undefined;
+  while (Date.now() < deadline) {
+    if (child.pid === undefined || !pidAlive(child.pid)) {
+      io.err(readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n'));
+      throw twinError('HASTACK_TWIN_START_FAILED', `the twin's supervisor exited during startup; its output is in ${logFile}`);
+    }
+    const card = readLiveCard(dir);
+    if (card !== undefined && card.pid === child.pid) {
+      const token = readFileSync(path.join(dir, 'control.token'), 'utf8').trim();
+      last = await new ControlClient(card.controlApi, token).call<TwinStatus>('GET', '/status').catch(() => undefined);
+      if (last !== undefined && isHealthy(last)) {
+        printReady(last, io, args.values['json'] === true);
+        return EXIT_OK;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  io.err(`not healthy after ${READY_TIMEOUT_MS / 1000} s; the twin keeps trying in the background (pid ${child.pid}); \`hastack status\` shows it, \`hastack down\` stops it`);
+  return EXIT_INTERNAL;
+}
+
+/** `up` in the foreground: live status until Ctrl-C, then an orderly stop. */
+async function foreground(args: ParsedArgs, io: CliIo): Promise<number> {
+  const json = args.values['json'] === true;
+  const live = io.isTTY && !json && process.env['HASTACK_DETACHED'] !== '1';
+  let twin: Twin | undefined;
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) {
+      io.err('second signal: exiting now; the reaper stops what is left');
+      process.exit(EXIT_INTERNAL);
+    }
+    stopping = true;
+    io.err(`${sig}: stopping (draining targets first; press Ctrl-C again to force)…`);
+    void twin?.close();
+  };
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => {
+    const h = () => onSignal(s);
+    process.on(s, h);
+    return [s, h] as const;
+  });
+  try {
+    io.err('starting the twin…');
+    twin = await startTwin({
+      configFile: configPath(args),
+      onEvent: (e) => {
+        if (!live) io.err(`${new Date(e.at).toISOString()} ${e.source}: ${e.message}`);
+      },
+    });
+    if (stopping) void twin.close();
+    await Promise.race([twin.waitUntilHealthy(READY_TIMEOUT_MS), twin.closed]);
+    if (!stopping) printReady(twin.status(), io, json);
+    let screen: NodeJS.Timeout | undefined;
+    if (live) {
+      const t = twin;
+      screen = setInterval(() => {
+        process.stderr.write('\x1b[H\x1b[2J');
+        for (const l of renderStatus(t.status())) io.err(l);
+        io.err('\nCtrl-C stops the twin.');
+      }, 1000);
+    }
+    await twin.closed;
+    if (screen) clearInterval(screen);
+    io.err('stopped');
+    return EXIT_OK;
+  } catch (e) {
+    await twin?.close();
+    throw e;
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+  }
+}
+
+export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  return args.values['detach'] === true ? detach(args, io) : foreground(args, io);
+}

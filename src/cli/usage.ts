@@ -1,0 +1,25 @@
+export const USAGE = `hastack — high availability for a web app on AWS, and a local twin to break on purpose
+
+Usage: hastack <command> [options]
+
+Commands:
+  up [--config F] [--detach] [--json]   start the local twin (foreground with live status; --detach
+                                         returns once every target is healthy and prints the endpoints)
+  status [--json]                        zones, instances, target health, recent scaling activities
+  down [--purge]                         stop the twin (drains targets first); --purge also deletes .hastack/
+  logs [instance] [--lines N]            an instance's output (or the twin's event log)
+  env [--json]                           the variables an instance gets, as export lines for eval
+  fault kill-instance <id>               SIGKILL one instance
+  fault hang-instance <id> [--seconds N] SIGSTOP one instance (SIGCONT after N seconds, if given)
+  fault zone-outage <zone> [--seconds N] take a zone down (instances and zonal services); back after N s
+  fault zone-restore <zone>              bring a zone back now
+  scale --desired N                      set the Auto Scaling group's desired capacity
+  validate [--config F]                  check a config: prints ok or every problem (exit 1)
+
+Common options:
+  --config F   the stack config (default: hastack.config.ts in the current folder)
+  --json       machine-readable output on stdout
+  -h, --help   this text
+
+Exit codes: 0 ok, 1 user error, 2 internal error. State lives in .hastack/ next to the config.
+Docs: docs/ in the hastack package (README.md links them).`;

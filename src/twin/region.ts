@@ -1,0 +1,331 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadSpec } from '../spec/index.ts';
+import type { ResolvedSpec } from '../spec/types.ts';
+import { realClock, type Clock } from './clock.ts';
+import { AsgController } from './compute/asg-controller.ts';
+import { asgError } from './compute/errors.ts';
+import { ControlServer } from './control/control-server.ts';
+import { twinError } from './control/errors.ts';
+import { controlRoutes } from './control/routes.ts';
+import type { TwinEvent } from './events.ts';
+import { EventLog } from './event-log.ts';
+import { LoadBalancer } from './lb/index.ts';
+import { MetricCollector } from './compute/metric-collector.ts';
+import { MetricStore } from './monitor/index.ts';
+import { Reaper } from './reaper/reaper.ts';
+import { startRegionDatabase, type RegionDatabase } from './region-database.ts';
+import { ScalingLoop, type ScalingOverrides } from './compute/scaling-loop.ts';
+import { ensureStateDir, readLiveCard, readOrCreateSecret, removeCard, stateDirFor, writeCard } from './state-dir.ts';
+import type { TwinStatus } from './status.ts';
+
+export interface TwinOptions {
+  /** A config file to load; or pass `spec`. @default 'hastack.config.ts' */
+  readonly configFile?: string;
+  readonly spec?: ResolvedSpec;
+  /** @default - `.hastack/` next to the config */
+  readonly stateDir?: string;
+  /** Overrides spec.twin.httpPort (tests use 0). */
+  readonly httpPort?: number;
+  readonly httpsPort?: number;
+  /** Every event the twin reports; the library never prints. */
+  readonly onEvent?: (e: TwinEvent) => void;
+  /** Start the database for the app. @default true */
+  readonly database?: boolean;
+  /** Shorter target-tracking alarms for tests (AWS's are 3 and 15 datapoints). */
+  readonly scaling?: ScalingOverrides;
+  readonly clock?: Clock;
+}
+
+/**
+ * A running local region: the app's instances in an Auto Scaling group across zones, a load
+ * balancer in front, a database, metrics, and a control API. Start with startTwin; always close().
+ */
+export class Twin {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closing: Promise<void> | undefined;
+  private markClosed!: () => void;
+  readonly startedAt: number;
+  /** Settles once close() has finished, whoever called it (a signal, the control API, a test). */
+  readonly closed: Promise<void> = new Promise((resolve) => (this.markClosed = resolve));
+
+  constructor(
+    readonly spec: ResolvedSpec,
+    readonly stateDir: string,
+    readonly lb: LoadBalancer,
+    readonly asg: AsgController,
+    readonly metrics: MetricStore,
+    readonly events: EventLog,
+    private readonly parts: {
+      readonly reaper: Reaper;
+      readonly control: ControlServer;
+      readonly collector: MetricCollector;
+      readonly scaling: ScalingLoop;
+      readonly database: RegionDatabase | undefined;
+      readonly endpoints: { http: string; https: string | undefined };
+    },
+    private readonly clock: Clock,
+  ) {
+    this.startedAt = clock.now();
+  }
+
+  get endpoint(): string {
+    return this.parts.endpoints.http;
+  }
+
+  get httpsEndpoint(): string | undefined {
+    return this.parts.endpoints.https;
+  }
+
+  get controlApi(): string {
+    return this.parts.control.url;
+  }
+
+  get database(): RegionDatabase | undefined {
+    return this.parts.database;
+  }
+
+  /** The variables an instance gets (besides its own PORT and metadata endpoint). */
+  env(): Record<string, string> {
+    return { AWS_REGION: this.spec.twin.region, ...(this.parts.database?.env() ?? {}) };
+  }
+
+  status(): TwinStatus {
+    const summaries = this.asg.summaries();
+    return {
+      name: this.spec.name,
+      region: this.spec.twin.region,
+      endpoint: this.endpoint,
+      httpsEndpoint: this.httpsEndpoint,
+      controlApi: this.controlApi,
+      stateDir: this.stateDir,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      now: this.clock.now(),
+      capacity: this.asg.capacity,
+      zones: this.asg.zoneNames().map((name) => ({
+        name,
+        available: this.asg.isZoneAvailable(name),
+        instances: summaries.filter((s) => s.zone === name),
+      })),
+      targets: this.lb.targetHealth().map((t) => ({ id: t.id, zone: t.zone, port: t.port, state: t.state, reason: t.reason, inFlight: t.inFlight })),
+      database: this.parts.database?.status(),
+      activities: this.asg.activityHistory().slice(0, 20),
+      asgSummary: this.asg.summary,
+    };
+  }
+
+  /** Resolves once desired capacity is InService and every target is healthy. */
+  async waitUntilHealthy(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = this.asg.summaries().filter((i) => i.lifecycle !== 'Terminating');
+      const healthy = s.filter((i) => i.lifecycle === 'InService' && i.target === 'healthy');
+      if (healthy.length === this.asg.desiredCapacity && s.length === healthy.length) return;
+      if (Date.now() > deadline) {
+        throw twinError('HASTACK_TWIN_NOT_HEALTHY', `after ${Math.round(timeoutMs / 1000)} s, ${healthy.length} of ${this.asg.desiredCapacity} instances are InService with healthy targets (${this.asg.summary}); see \`hastack logs <instance>\``);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private instanceOrThrow(id: string) {
+    const r = this.asg.instance(id);
+    if (r === undefined || r.lifecycle === 'Terminating') {
+      throw asgError('HASTACK_ASG_UNKNOWN_INSTANCE', `no running instance ${JSON.stringify(id)}; running: ${this.asg.instanceRecords().filter((i) => i.lifecycle !== 'Terminating').map((i) => i.id).join(', ') || 'none'}`, { details: { received: id } });
+    }
+    return r;
+  }
+
+  private later(seconds: number | undefined, fn: () => void): void {
+    if (seconds === undefined) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, seconds * 1000);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  /** SIGKILL one instance: its process dies at once, as a crashed or terminated VM. */
+  killInstance(id: string): string {
+    const r = this.instanceOrThrow(id);
+    r.process.signal('SIGKILL');
+    return this.fault(`killed instance ${id} in ${r.zone} (SIGKILL to pid ${r.process.pid ?? '?'})`);
+  }
+
+  /** SIGSTOP one instance: it keeps its sockets but answers nothing, as a hung VM. */
+  hangInstance(id: string, seconds?: number): string {
+    const r = this.instanceOrThrow(id);
+    r.process.signal('SIGSTOP');
+    this.later(seconds, () => {
+      if (r.process.signal('SIGCONT')) this.fault(`resumed instance ${id} (SIGCONT)`);
+    });
+    return this.fault(`hung instance ${id} in ${r.zone} (SIGSTOP)${seconds === undefined ? '' : `; SIGCONT in ${seconds} s`}`);
+  }
+
+  resumeInstance(id: string): string {
+    const r = this.instanceOrThrow(id);
+    r.process.signal('SIGCONT');
+    return this.fault(`resumed instance ${id} (SIGCONT)`);
+  }
+
+  /**
+   * A zone goes dark: every zonal part in it stops at once (instances, and the database node
+   * if it lives there) and nothing new can start there until it returns.
+   */
+  zoneOutage(zone: string, seconds?: number): string {
+    this.asg.setZoneAvailable(zone, false);
+    const killed: string[] = [];
+    for (const r of this.asg.instanceRecords()) {
+      if (r.zone === zone && r.process.signal('SIGKILL')) killed.push(r.id);
+    }
+    const db = this.parts.database;
+    const dbHit = db !== undefined && db.zone === zone;
+    if (dbHit) db.kill();
+    this.later(seconds, () => this.zoneRestore(zone));
+    return this.fault(
+      `zone ${zone} is out: killed ${killed.length} instance${killed.length === 1 ? '' : 's'} (${killed.join(', ') || 'none'})${dbHit ? ' and the database node' : ''}${seconds === undefined ? '' : `; back in ${seconds} s`}`,
+    );
+  }
+
+  zoneRestore(zone: string): string {
+    this.asg.setZoneAvailable(zone, true);
+    const db = this.parts.database;
+    if (db !== undefined && db.zone === zone) {
+      void db.restart().catch((err: Error) => this.events.emit({ source: 'db', type: 'restart-failed', message: `database restart failed: ${err.message}` }));
+    }
+    return this.fault(`zone ${zone} is back`);
+  }
+
+  scale(desired: number): number {
+    this.asg.setDesiredCapacity(desired, `At ${new Date(this.clock.now()).toISOString()} a user request set the desired capacity to ${desired}.`);
+    return this.asg.desiredCapacity;
+  }
+
+  logs(id: string | undefined, lines: number): string[] {
+    if (id === undefined) return this.events.list().slice(-lines).map((e) => `${new Date(e.at).toISOString()} ${e.source} ${e.message}`);
+    const r = this.asg.instance(id);
+    const file = r?.logFile ?? path.join(this.stateDir, 'logs', `${id}.log`);
+    if (!/^i-[0-9a-f]{17}$/.test(id) || !existsSync(file)) {
+      throw asgError('HASTACK_ASG_UNKNOWN_INSTANCE', `no log for instance ${JSON.stringify(id)}; expected an id such as i-0123456789abcdef0 from \`hastack status\``, { details: { received: id } });
+    }
+    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1, -1);
+  }
+
+  private fault(message: string): string {
+    this.events.emit({ source: 'fault', type: 'fault', message });
+    return message;
+  }
+
+  /**
+   * Stops the region in the order that loses no request: stop scaling, stop accepting new
+   * connections, drain and stop every instance, then the load balancer, the database, the API.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.events.emit({ source: 'region', type: 'stopping', message: 'stopping the region' });
+    for (const t of this.timers) clearTimeout(t);
+    this.parts.scaling.stop();
+    this.parts.collector.stop();
+    await this.lb.stopAccepting();
+    await this.asg.terminateAll('At shutdown the group was deleted.');
+    await this.lb.close();
+    await this.parts.database?.stop();
+    await this.parts.control.close();
+    removeCard(this.stateDir);
+    this.parts.reaper.close();
+    this.events.emit({ source: 'region', type: 'stopped', message: 'region stopped' });
+    this.markClosed();
+  }
+}
+
+/** Brings up a region for a config: everything started, not yet necessarily healthy. */
+export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
+  const spec = opts.spec ?? (await loadSpec(opts.configFile ?? 'hastack.config.ts'));
+  const stateDir = opts.stateDir ?? stateDirFor(spec.configDir);
+  const clock = opts.clock ?? realClock;
+  ensureStateDir(stateDir);
+  const live = readLiveCard(stateDir);
+  if (live !== undefined && live.pid !== process.pid) {
+    throw twinError('HASTACK_TWIN_ALREADY_RUNNING', `a twin of ${live.name} is already running (pid ${live.pid}, ${live.endpoint}); run \`hastack down\` first`);
+  }
+  const events = new EventLog(2000, clock, opts.onEvent);
+  const emit = events.emit.bind(events);
+  const reaper = new Reaper();
+  reaper.start();
+  const cleanup: (() => Promise<void> | void)[] = [() => reaper.close()];
+  try {
+    const metrics = new MetricStore();
+    let database: RegionDatabase | undefined;
+    if (opts.database ?? true) {
+      database = await startRegionDatabase({ spec, stateDir, registry: reaper, onEvent: emit });
+      const db = database;
+      cleanup.unshift(() => db.stop());
+    }
+    const lb = new LoadBalancer({
+      name: spec.name,
+      config: spec.loadBalancer,
+      httpPort: opts.httpPort ?? spec.twin.httpPort,
+      ...(spec.loadBalancer.https ? { httpsPort: opts.httpsPort ?? spec.twin.httpsPort } : {}),
+      clock,
+      metrics,
+      onEvent: emit,
+    });
+    const ports = await lb.start();
+    cleanup.unshift(() => lb.close());
+    let asgRef: AsgController | undefined;
+    const asg = new AsgController({
+      spec,
+      stateDir,
+      clock,
+      onEvent: (e) => {
+        emit(e);
+      },
+      registry: reaper,
+      instanceEnv: () => database?.env() ?? {},
+      targets: {
+        registerTarget: (t) => lb.registerTarget(t),
+        deregisterTarget: (id) => lb.deregisterTarget(id),
+        targetState: (id) => lb.targetHealth().find((t) => t.id === id)?.state,
+      },
+    });
+    asgRef = asg;
+    cleanup.unshift(() => asg.terminateAll('At startup failure the group was deleted.'));
+    // Target health changes are what the group reacts to; they only mark it dirty.
+    events.subscribe((e) => {
+      if (e.source === 'lb') asgRef?.markDirty();
+    });
+    asg.start();
+    const collector = new MetricCollector({ spec, asg, metrics, clock });
+    collector.start();
+    const scaling = new ScalingLoop({ spec, asg, metrics, clock, onEvent: emit, ...(opts.scaling ? { overrides: opts.scaling } : {}) });
+    scaling.start();
+    const token = readOrCreateSecret(stateDir, 'control.token');
+    let twinRef: Twin | undefined;
+    const control = new ControlServer(token, controlRoutes(() => twinRef!));
+    await control.listen();
+    const endpoints = { http: ports.url, https: ports.httpsPort === undefined ? undefined : `https://localhost:${ports.httpsPort}` };
+    const twin = new Twin(spec, stateDir, lb, asg, metrics, events, { reaper, control, collector, scaling, database, endpoints }, clock);
+    twinRef = twin;
+    writeCard(stateDir, {
+      pid: process.pid,
+      reaperPid: reaper.pid,
+      name: spec.name,
+      endpoint: endpoints.http,
+      httpsEndpoint: endpoints.https,
+      controlApi: control.url,
+      stateDir,
+      startedAt: twin.startedAt,
+    });
+    emit({ source: 'region', type: 'started', message: `region ${spec.twin.region} of ${spec.name} is up at ${endpoints.http}` });
+    return twin;
+  } catch (err) {
+    for (const c of cleanup) await Promise.resolve(c()).catch(() => {});
+    throw err;
+  }
+}
