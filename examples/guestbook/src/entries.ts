@@ -1,0 +1,73 @@
+/**
+ * Guestbook entries. A write carries an optional idempotency key with a unique constraint, so a
+ * client that retries after a timeout or a failover (not knowing whether its first try committed)
+ * never creates a second entry: the retry returns the entry the first try made.
+ */
+import type pg from 'pg';
+import type { Identity } from './identity.ts';
+import type { EntryInput } from './validation.ts';
+
+export interface Entry {
+  readonly id: number;
+  readonly name: string;
+  readonly message: string;
+  readonly instanceId: string;
+  readonly zone: string;
+  readonly createdAt: string;
+}
+
+export type CreateResult =
+  | { readonly kind: 'created'; readonly entry: Entry }
+  | { readonly kind: 'replayed'; readonly entry: Entry }
+  /** The key was first used for a different entry. */
+  | { readonly kind: 'key-reused'; readonly entry: Entry };
+
+interface Row {
+  id: string;
+  name: string;
+  message: string;
+  instance_id: string;
+  zone: string;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, name, message, instance_id, zone, created_at';
+
+const toEntry = (r: Row): Entry => ({
+  id: Number(r.id),
+  name: r.name,
+  message: r.message,
+  instanceId: r.instance_id,
+  zone: r.zone,
+  createdAt: r.created_at.toISOString(),
+});
+
+export async function listEntries(pool: pg.Pool, limit = 50): Promise<Entry[]> {
+  const r = await pool.query<Row>(`SELECT ${COLUMNS} FROM entries ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
+  return r.rows.map(toEntry);
+}
+
+export async function createEntry(
+  pool: pg.Pool,
+  input: EntryInput,
+  idempotencyKey: string | undefined,
+  identity: Identity,
+): Promise<CreateResult> {
+  // ON CONFLICT waits for a concurrent insert of the same key to commit, then does nothing; the
+  // SELECT that follows sees that row. So two racing requests with one key still make one entry.
+  const inserted = await pool.query<Row>(
+    `INSERT INTO entries (name, message, idempotency_key, instance_id, zone)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING ${COLUMNS}`,
+    [input.name, input.message, idempotencyKey ?? null, identity.instanceId, identity.zone],
+  );
+  const row = inserted.rows[0];
+  if (row !== undefined) return { kind: 'created', entry: toEntry(row) };
+  const existing = await pool.query<Row>(`SELECT ${COLUMNS} FROM entries WHERE idempotency_key = $1`, [idempotencyKey]);
+  const first = existing.rows[0];
+  if (first === undefined) throw new Error(`entry with idempotency key ${idempotencyKey} vanished`);
+  const entry = toEntry(first);
+  const same = entry.name === input.name && entry.message === input.message;
+  return { kind: same ? 'replayed' : 'key-reused', entry };
+}

@@ -1,0 +1,314 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { findPostgresBinaries, PostgresNode } from '../../src/twin/db/index.ts';
+
+const APP_DIR = fileURLToPath(new URL('../../examples/guestbook/', import.meta.url));
+const INSTANCE_ID = 'i-0123456789abcdef0';
+const ZONE = 'local-1b';
+
+interface RunningApp {
+  readonly base: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+/** An IMDSv2 look-alike that, like a real instance requiring v2, refuses reads without a token. */
+function startFakeImds(): Promise<http.Server> {
+  const token = randomUUID();
+  const server = http.createServer((req, res) => {
+    if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds'] === '21600') {
+      res.end(token);
+      return;
+    }
+    if (req.headers['x-aws-ec2-metadata-token'] !== token) {
+      res.writeHead(401).end();
+      return;
+    }
+    const answers: Record<string, string> = {
+      '/latest/meta-data/instance-id': INSTANCE_ID,
+      '/latest/meta-data/placement/availability-zone': ZONE,
+    };
+    const body = answers[req.url ?? ''];
+    if (body === undefined) res.writeHead(404).end();
+    else res.end(body);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function startApp(env: Record<string, string>): Promise<RunningApp> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: APP_DIR,
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not start within 20 s:\n${out}`)), 20_000);
+    const onData = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m === null) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve({ base: m[1]!, child, exited, output: () => out });
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`app exited with ${code} while starting:\n${out}`));
+    });
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const postJson = (base: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${base}/entries`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+describe('guestbook example app', () => {
+  let root: string;
+  let db: PostgresNode;
+  let imds: http.Server;
+  let databaseUrl: string;
+  let metadataEndpoint: string;
+  let app: RunningApp;
+  const apps: RunningApp[] = [];
+
+  const launch = async (env: Record<string, string> = {}): Promise<RunningApp> => {
+    const a = await startApp({ DATABASE_URL: databaseUrl, AWS_EC2_METADATA_SERVICE_ENDPOINT: metadataEndpoint, ...env });
+    apps.push(a);
+    return a;
+  };
+
+  before(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'hastack-guestbook-test-'));
+    await chmod(root, 0o755);
+    db = new PostgresNode({ name: 'db-a', zone: 'local-1a', dataDir: path.join(root, 'db-a', 'data'), binaries: await findPostgresBinaries() });
+    await db.init();
+    await db.start();
+    databaseUrl = (await db.createDatabase('guestbook')).connectionString;
+    imds = await startFakeImds();
+    metadataEndpoint = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
+    app = await launch();
+    await until('the app to be ready', async () => ((await fetch(`${app.base}/readyz`)).status === 200 ? true : undefined));
+  });
+
+  after(async () => {
+    for (const a of apps) {
+      if (a.child.exitCode === null && a.child.signalCode === null) {
+        a.child.kill('SIGKILL');
+        await a.exited;
+      }
+    }
+    await new Promise((r) => imds?.close(r));
+    await db?.remove();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('GIVEN the metadata endpoint WHEN any path is requested THEN X-Instance-Id and X-Availability-Zone name this instance, and the page says who served it', async () => {
+    for (const p of ['/', '/entries', '/healthz', '/no-such-page']) {
+      const r = await fetch(app.base + p);
+      await r.arrayBuffer();
+      assert.equal(r.headers.get('x-instance-id'), INSTANCE_ID, p);
+      assert.equal(r.headers.get('x-availability-zone'), ZONE, p);
+    }
+    const html = await (await fetch(app.base + '/')).text();
+    assert.match(html, new RegExp(`served by ${INSTANCE_ID} in ${ZONE}`));
+  });
+
+  it('GIVEN an Idempotency-Key WHEN the same entry is posted twice THEN the first creates (201), the replay returns the same entry (200), and one entry exists', async () => {
+    const key = randomUUID();
+    const body = { name: 'Ada', message: `only once ${key}` };
+    const first = await postJson(app.base, body, { 'Idempotency-Key': key });
+    assert.equal(first.status, 201);
+    const created = ((await first.json()) as { entry: { id: number; instanceId: string; zone: string } }).entry;
+    assert.equal(created.instanceId, INSTANCE_ID);
+    assert.equal(created.zone, ZONE);
+    const replay = await postJson(app.base, body, { 'Idempotency-Key': key });
+    assert.equal(replay.status, 200);
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+    assert.equal(((await replay.json()) as { entry: { id: number } }).entry.id, created.id);
+    const list = (await (await fetch(`${app.base}/entries`)).json()) as { entries: { message: string }[] };
+    assert.equal(list.entries.filter((e) => e.message === body.message).length, 1);
+  });
+
+  it('GIVEN concurrent posts with one key WHEN they race THEN exactly one entry is created', async () => {
+    const key = randomUUID();
+    const body = { name: 'Racer', message: `race ${key}` };
+    const statuses = (await Promise.all(Array.from({ length: 8 }, () => postJson(app.base, body, { 'Idempotency-Key': key })))).map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, 1, String(statuses));
+    assert.equal(statuses.filter((s) => s === 200).length, 7, String(statuses));
+  });
+
+  it('GIVEN a key already used WHEN posted with a different entry THEN 422 names the key', async () => {
+    const key = randomUUID();
+    assert.equal((await postJson(app.base, { name: 'A', message: 'first' }, { 'Idempotency-Key': key })).status, 201);
+    const r = await postJson(app.base, { name: 'A', message: 'second' }, { 'Idempotency-Key': key });
+    assert.equal(r.status, 422);
+    const body = (await r.json()) as { error: string; field: string };
+    assert.equal(body.error, 'idempotency_key_reused');
+    assert.equal(body.field, 'Idempotency-Key');
+  });
+
+  it('GIVEN invalid entries WHEN posted THEN 400 lists every problem with field, received and expected', async () => {
+    const cases: { body: unknown; problems: [string, string, RegExp][] }[] = [
+      { body: { message: 'hi' }, problems: [['name', 'missing', /nothing/]] },
+      { body: { name: 42, message: 'x'.repeat(501) }, problems: [['name', 'wrong type', /number \(42\)/], ['message', 'too long', /501 characters/]] },
+      { body: { name: '   ', message: 'hi' }, problems: [['name', 'empty', /whitespace/]] },
+      { body: { name: 'A', message: 'nul \u0000 inside' }, problems: [['message', 'invalid characters', /control/]] },
+      { body: ['not', 'an', 'object'], problems: [['(body)', 'wrong type', /array/]] },
+    ];
+    for (const c of cases) {
+      const r = await postJson(app.base, c.body);
+      assert.equal(r.status, 400, JSON.stringify(c.body));
+      const got = (await r.json()) as { error: string; problems: { field: string; problem: string; received: string; expected: string }[] };
+      assert.equal(got.error, 'invalid_entry');
+      assert.deepEqual(got.problems.map((p) => [p.field, p.problem]), c.problems.map(([f, p]) => [f, p]));
+      c.problems.forEach(([, , received], i) => assert.match(got.problems[i]!.received, received));
+      assert.ok(got.problems.every((p) => p.expected.length > 0));
+    }
+    const badKey = await postJson(app.base, { name: 'A', message: 'b' }, { 'Idempotency-Key': 'has spaces in it' });
+    assert.equal(badKey.status, 400);
+    assert.equal(((await badKey.json()) as { problems: { field: string }[] }).problems[0]!.field, 'Idempotency-Key');
+  });
+
+  it('GIVEN malformed requests WHEN posted THEN bad JSON is 400, a wrong content type 415, a large body 413', async () => {
+    const badJson = await postJson(app.base, '{"name": ');
+    assert.equal(badJson.status, 400);
+    assert.equal(((await badJson.json()) as { error: string }).error, 'invalid_json');
+
+    const text = await fetch(`${app.base}/entries`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    assert.equal(text.status, 415);
+    const t = (await text.json()) as { received: string; expected: string[] };
+    assert.equal(t.received, 'text/plain');
+    assert.ok(t.expected.includes('application/json'));
+
+    const big = await postJson(app.base, { name: 'A', message: 'x'.repeat(20_000) });
+    assert.equal(big.status, 413);
+    assert.equal(((await big.json()) as { error: string }).error, 'payload_too_large');
+  });
+
+  it('GIVEN an entry with markup WHEN the page is rendered THEN the markup is escaped', async () => {
+    const evil = `<script>alert("x${randomUUID()}")</script>`;
+    assert.equal((await postJson(app.base, { name: '<b>bold</b>', message: evil })).status, 201);
+    const r = await fetch(`${app.base}/`);
+    const html = await r.text();
+    assert.ok(!html.includes('<script>'), 'raw <script> in the page');
+    assert.ok(!html.includes('<b>bold</b>'));
+    assert.ok(html.includes('&lt;script&gt;alert(&quot;x'));
+    assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  });
+
+  it('GIVEN the HTML form WHEN submitted twice with its hidden key THEN it redirects to / and makes one entry', async () => {
+    const page = await (await fetch(`${app.base}/`)).text();
+    const key: string = /name="idempotency_key" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    assert.notEqual(key, '', 'the form carries an idempotency key');
+    const message = `from the form ${key}`;
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(`${app.base}/entries`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ name: 'Form', message, idempotency_key: key }).toString(),
+        redirect: 'manual',
+      });
+      assert.equal(r.status, 303);
+      assert.equal(r.headers.get('location'), '/');
+    }
+    const list = (await (await fetch(`${app.base}/entries`)).json()) as { entries: { message: string }[] };
+    assert.equal(list.entries.filter((e) => e.message === message).length, 1);
+  });
+
+  it('GIVEN load endpoints WHEN called THEN /work burns the asked time, /slow waits, and out-of-range values are 400', async () => {
+    const t0 = Date.now();
+    const work = await fetch(`${app.base}/work?ms=150`);
+    assert.equal(work.status, 200);
+    assert.ok(Date.now() - t0 >= 150);
+    assert.equal((await fetch(`${app.base}/work?ms=2001`)).status, 400);
+    assert.equal((await fetch(`${app.base}/slow?ms=abc`)).status, 400);
+    const slow = await fetch(`${app.base}/slow?ms=100`);
+    assert.deepEqual(await slow.json(), { waitedMs: 100 });
+  });
+
+  it('GIVEN a running app WHEN the database stops THEN /readyz turns 503 with a reason while /healthz stays 200, and 200 again once it is back', async () => {
+    assert.equal((await fetch(`${app.base}/readyz`)).status, 200);
+    await db.stop({ mode: 'fast' });
+    try {
+      const reason = await until<string>('readyz 503', async () => {
+        const r = await fetch(`${app.base}/readyz`);
+        const text = await r.text();
+        return r.status === 503 ? text : undefined;
+      });
+      assert.match(reason, /^not ready: /);
+      const health = await fetch(`${app.base}/healthz`);
+      assert.equal(health.status, 200);
+      assert.equal((await health.text()).trim(), 'ok');
+      const write = await postJson(app.base, { name: 'A', message: 'while down' });
+      assert.equal(write.status, 503);
+    } finally {
+      await db.start();
+    }
+    await until('readyz 200', async () => ((await fetch(`${app.base}/readyz`)).status === 200 ? true : undefined));
+    assert.equal((await postJson(app.base, { name: 'A', message: 'back again' })).status, 201);
+  });
+
+  it('GIVEN a request in flight WHEN the app gets SIGTERM THEN that request completes, new connections are refused, and it exits 0', async () => {
+    const b = await launch();
+    const slow = fetch(`${b.base}/slow?ms=1500`);
+    await new Promise((r) => setTimeout(r, 200));
+    b.child.kill('SIGTERM');
+    await until('shutdown to begin', async () => (/SIGTERM received/.test(b.output()) ? true : undefined), 5_000);
+    await assert.rejects(fetch(`${b.base}/healthz`));
+    const r = await slow;
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { waitedMs: 1500 });
+    assert.equal(await b.exited, 0);
+    assert.match(b.output(), /stopped/);
+  });
+
+  it('GIVEN a request longer than SHUTDOWN_TIMEOUT_SECONDS WHEN the app gets SIGTERM THEN it exits 1 at the deadline', async () => {
+    const c = await launch({ SHUTDOWN_TIMEOUT_SECONDS: '1' });
+    const slow = fetch(`${c.base}/slow?ms=10000`).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    c.child.kill('SIGTERM');
+    assert.equal(await c.exited, 1);
+    assert.ok(Date.now() - t0 < 5_000);
+    assert.match(c.output(), /deadline/);
+    await slow;
+  });
+
+  it('GIVEN no metadata service WHEN the app starts THEN it falls back to the hostname and zone "unknown" and says so on stderr', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const d = await launch({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` });
+    const r = await fetch(`${d.base}/healthz`);
+    assert.equal(r.headers.get('x-instance-id'), os.hostname());
+    assert.equal(r.headers.get('x-availability-zone'), 'unknown');
+    assert.match(d.output(), /instance metadata unavailable/);
+  });
+});
