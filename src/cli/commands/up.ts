@@ -110,8 +110,17 @@ async function foreground(args: ParsedArgs, io: CliIo): Promise<number> {
       },
     });
     if (stopping) void twin.close();
-    await Promise.race([twin.waitUntilHealthy(READY_TIMEOUT_MS), twin.closed]);
-    if (!stopping) printReady(twin.status(), io, json);
+    const healthy = await Promise.race([
+      twin.waitUntilHealthy(READY_TIMEOUT_MS).then(
+        () => true,
+        (e: Error) => {
+          io.err(`${e.message}; still running, still trying`);
+          return false;
+        },
+      ),
+      twin.closed.then(() => false),
+    ]);
+    if (!stopping && healthy) printReady(twin.status(), io, json);
     let screen: NodeJS.Timeout | undefined;
     if (live) {
       const t = twin;

@@ -311,7 +311,8 @@ export class AsgController {
       HOST: '127.0.0.1',
       AWS_REGION: this.o.spec.twin.region,
       AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint,
-      SHUTDOWN_TIMEOUT_SECONDS: String(this.o.spec.app.stopTimeout),
+      // A second less than the supervisor's SIGKILL, so the app's own deadline comes first.
+      SHUTDOWN_TIMEOUT_SECONDS: String(Math.max(1, this.o.spec.app.stopTimeout - 1)),
     };
     const proc = new InstanceProcess({ command: this.o.spec.app.start, env, logFile, ...(this.o.registry ? { registry: this.o.registry } : {}) });
     const record: InstanceRecord = { id, zone, port, launchedAt: now, launchCause: cause, logFile, process: proc, imds, lifecycle: 'Pending', listening: false, inServiceAt: undefined };

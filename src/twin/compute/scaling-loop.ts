@@ -4,8 +4,6 @@ import type { EmitEvent } from '../events.ts';
 import {
   AlarmManager,
   decideTargetTracking,
-  loadBalancerDimension,
-  targetGroupDimension,
   targetTrackingAlarms,
   targetTrackingPolicyStates,
   type MetricStore,
@@ -41,8 +39,9 @@ export class ScalingLoop {
       groupName: o.asg.name,
       policies: spec.autoScaling.targetTracking,
       period: spec.autoScaling.metricPeriod,
-      loadBalancerName: loadBalancerDimension(spec.name),
-      targetGroupName: targetGroupDimension(spec.name),
+      // Plain names: the alarms build the AWS-shaped dimension values (app/<name>/local) themselves.
+      loadBalancerName: spec.name,
+      targetGroupName: spec.name,
       ...(o.overrides?.scaleOutDatapoints === undefined ? {} : { highDatapoints: o.overrides.scaleOutDatapoints }),
       ...(o.overrides?.scaleInDatapoints === undefined ? {} : { lowDatapoints: o.overrides.scaleInDatapoints }),
     });
