@@ -15,7 +15,11 @@ export async function loadConfigModule(file: string): Promise<{ config: unknown;
   try {
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (cause) {
-    throw specError('HASTACK_SPEC_LOAD_FAILED', `could not load ${file}: ${(cause as Error).message}`, { cause });
+    const msg = (cause as Error).message;
+    const hint = /require\(\) ES Module|Cannot use import statement/.test(msg)
+      ? ' (the config is an ES module: add "type": "module" to the package.json beside it, or name it hastack.config.mts)'
+      : '';
+    throw specError('HASTACK_SPEC_LOAD_FAILED', `could not load ${file}: ${msg}${hint}`, { cause });
   }
   if (!('default' in mod)) {
     throw specError('HASTACK_SPEC_LOAD_FAILED', `${file} has no default export; expected \`export default defineStack({...})\``);

@@ -16,6 +16,7 @@ function tempConfig(): { dir: string; config: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'hastack-cli-'));
   const config = path.join(dir, 'hastack.config.ts');
   const base = pathToFileURL(path.join(root, 'examples/guestbook/hastack.config.ts')).href;
+  writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
   writeFileSync(config, `import base from '${base}';\nexport default { ...base, twin: { httpPort: 0 } };\n`);
   return { dir, config };
 }
