@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -23,8 +23,13 @@ export function stateDirFor(configDir: string): string {
   return path.join(configDir, STATE_DIR_NAME);
 }
 
+/**
+ * Others may pass through (0711) but not list it: when hastack runs as root, PostgreSQL runs as an
+ * unprivileged user that must reach its data folder inside. Secrets inside are 0600 files.
+ */
 export function ensureStateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  chmodSync(dir, 0o711);
 }
 
 /** A secret kept in the state folder, made once, readable only by its owner. */

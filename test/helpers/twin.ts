@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ export interface TestTwin {
 /** Starts a twin in a temporary state folder and waits until every target is healthy. */
 export async function startTestTwin(over: Overrides = {}, opts: Omit<TwinOptions, 'spec' | 'stateDir'> = {}): Promise<TestTwin> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'hastack-test-'));
+  chmodSync(stateDir, 0o711); // as `.hastack/` is: PostgreSQL, run unprivileged under root, passes through
   const events: TwinEvent[] = [];
   let twin: Twin;
   try {
