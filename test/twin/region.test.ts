@@ -47,10 +47,14 @@ describe('a local region of the guestbook', () => {
     assert.equal(list.entries.filter((e) => e.message === 'hello from the twin').length, 1);
   });
 
-  it('GIVEN the running twin WHEN its env is read THEN it names the region and the database', () => {
+  it('GIVEN the running twin WHEN its env is read THEN it names the region, a working metadata endpoint and the database', async () => {
     const env = t.twin.env();
     assert.equal(env['AWS_REGION'], 'local-1');
     assert.match(env['DATABASE_URL'] ?? '', /^postgres(ql)?:\/\/.+@127\.0\.0\.1:\d+\/guestbook/);
+    const imds = env['AWS_EC2_METADATA_SERVICE_ENDPOINT']!;
+    const token = await (await fetch(`${imds}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' } })).text();
+    const zone = await (await fetch(`${imds}/latest/meta-data/placement/availability-zone`, { headers: { 'x-aws-ec2-metadata-token': token } })).text();
+    assert.equal(zone, 'local-1a');
   });
 
   it('GIVEN the group WHEN its metrics are read THEN CloudWatch names carry the values', async () => {

@@ -125,9 +125,11 @@ async function foreground(args: ParsedArgs, io: CliIo): Promise<number> {
     if (live) {
       const t = twin;
       screen = setInterval(() => {
+        const width = process.stderr.columns ?? 120;
+        const s = t.status();
         process.stderr.write('\x1b[H\x1b[2J');
-        for (const l of renderStatus(t.status())) io.err(l);
-        io.err('\nCtrl-C stops the twin.');
+        const lines = [`open ${s.endpoint} — Ctrl-C stops the twin`, '', ...renderStatus(s)];
+        for (const l of lines) io.err(l.length > width ? `${l.slice(0, width - 1)}…` : l);
       }, 1000);
     }
     await twin.closed;
