@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../../util/loopback-server.ts';
 import { HastackError, isHastackError } from '../../errors.ts';
 import { twinError } from './errors.ts';
 
@@ -32,11 +32,7 @@ export class ControlServer {
   }
 
   async listen(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(this.server);
     return this.url;
   }
 
@@ -45,8 +41,7 @@ export class ControlServer {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private authorized(req: http.IncomingMessage): boolean {

@@ -13,7 +13,7 @@ import type { EmitEvent } from '../events.ts';
 import { createAppDatabase, checkAppDatabaseInput, type AppDatabase } from './app-database.ts';
 import { dbError } from './errors.ts';
 import { binPath, type PostgresBinaries } from './find-binaries.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../util/free-port.ts';
 import { logTail } from './log-tail.ts';
 import { plannedPaths, resolvePaths, type NodePaths } from './node-layout.ts';
 import { ensureBinariesReachable } from './reachable-binaries.ts';
