@@ -42,3 +42,25 @@ describe('target tracking on request count per target', () => {
     }
   });
 });
+
+describe('target tracking on CPU', () => {
+  it('GIVEN CPU-heavy requests above the CPU target WHEN they last THEN the group scales out on the CPU policy', async (t) => {
+    const tt = await startTestTwin(
+      { capacity: { min: 3, desired: 3, max: 6 }, autoScaling: { cpu: { target: 15 }, metricPeriod: 10, cooldown: 10, instanceWarmup: 0 } },
+      { scaling: { scaleOutDatapoints: 2, scaleInDatapoints: 3 } },
+    );
+    try {
+      // 25 req/s × 40 ms of CPU over 3 instances ≈ 33 % each, above the target of 15 %.
+      const stop = new AbortController();
+      const load = runLoad({ url: `${tt.twin.endpoint}/work?ms=40`, rate: 25, durationSec: 60, signal: stop.signal });
+      const out = await waitFor('a scale-out', () => tt.twin.asg.activityHistory().find((a) => a.description.startsWith('Setting desired capacity from 3')), 55_000, 250);
+      stop.abort();
+      const r = await load;
+      t.diagnostic(`${out.description}; cause: ${out.cause}; load ok ${r.ok} of ${r.sent}`);
+      assert.match(out.cause, /AlarmHigh-CPUUtilization in state ALARM triggered policy cpu/);
+      assert.equal(r.failed + r.indeterminate, 0);
+    } finally {
+      await tt.close();
+    }
+  });
+});

@@ -29,7 +29,6 @@ export class ScalingLoop {
   private lastScaleOutAt: number | undefined;
   private lastScaleInAt: number | undefined;
   private lastReason = '';
-  private timer: unknown;
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly o: { spec: ResolvedSpec; asg: AsgController; metrics: MetricStore; clock: Clock; onEvent: EmitEvent; overrides?: ScalingOverrides }) {
@@ -55,25 +54,23 @@ export class ScalingLoop {
     return this.alarms;
   }
 
+  /**
+   * The policy runs when an alarm is evaluated (a transition, or each period while in ALARM), as
+   * on AWS: between evaluations the metric says nothing new, and acting on it again with a
+   * capacity that has since grown would overshoot.
+   */
   start(): void {
     if (this.pairs.length === 0) return;
     this.alarms.start();
     this.unsubscribe = this.alarms.subscribe(() => this.tick());
-    const loop = () => {
-      this.tick();
-      this.timer = this.o.clock.setTimeout(loop, 1000);
-    };
-    this.timer = this.o.clock.setTimeout(loop, 1000);
   }
 
   stop(): void {
     this.unsubscribe?.();
     this.alarms.stop();
-    if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
-    this.timer = undefined;
   }
 
-  /** One level-triggered pass: read alarm states and capacity, decide, act. Never throws. */
+  /** One pass: read every alarm's state and the capacity, decide, act. Never throws. */
   tick(): void {
     try {
       const { spec, asg, clock } = this.o;
