@@ -1,0 +1,331 @@
+/**
+ * Load-balancer benchmark: requests/s and latency for the same small backends reached directly,
+ * through the twin's load balancer, and through HAProxy (when installed), one after the other in
+ * one run. Every part runs in its own process: three node:http backends, the proxy under test,
+ * and the load generator. Results go to docs/benchmarks.md under "Load balancer".
+ *
+ *   npm run bench:lb -- [--duration 10] [--connections 50] [--warmup 2] [--light 5] [--no-write]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface Args {
+  durationS: number;
+  connections: number;
+  warmupS: number;
+  /** Seconds of the 1-connection latency pass (per path). */
+  lightS: number;
+  write: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { durationS: 10, connections: 50, warmupS: 2, lightS: 5, write: true };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = Number(argv[i + 1]);
+    if (k === '--duration') (a.durationS = v), i++;
+    else if (k === '--connections') (a.connections = v), i++;
+    else if (k === '--warmup') (a.warmupS = v), i++;
+    else if (k === '--light') (a.lightS = v), i++;
+    else if (k === '--no-write') a.write = false;
+    else throw new Error(`unknown argument ${k}; expected --duration S, --connections N, --warmup S, --light S, --no-write`);
+  }
+  return a;
+}
+
+interface LoadResult {
+  requests: number;
+  errors: number;
+  non2xx: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+interface Row {
+  name: string;
+  result: LoadResult;
+  /** CPU time of the proxy process per request, in µs (Linux only). */
+  cpuUsPerReq: number | undefined;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const children = new Set<ChildProcess>();
+let tmpDir: string | undefined;
+
+function killAll(): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+  children.clear();
+  if (tmpDir !== undefined) rmSync(tmpDir, { recursive: true, force: true });
+  tmpDir = undefined;
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+function track(c: ChildProcess): ChildProcess {
+  children.add(c);
+  c.on('exit', () => children.delete(c));
+  return c;
+}
+
+/** Starts a TypeScript child with an IPC channel (it exits if this process dies) and reads its first JSON line. */
+function spawnTs(file: string, args: string[]): Promise<{ child: ChildProcess; first: Record<string, number> }> {
+  const child = track(spawn(process.execPath, ['--import', 'tsx', path.join(here, file), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      child.stdout!.off('data', onData);
+      try {
+        resolve({ child, first: JSON.parse(out.slice(0, nl)) as Record<string, number> });
+      } catch (e) {
+        reject(e);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${file} exited early (code ${code})`)));
+  });
+}
+
+/** Kills a child and waits for it to be gone, so the next measurement has the machine to itself. */
+async function stop(c: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const gone = new Promise((r) => c.once('exit', r));
+  c.kill(signal);
+  const t = setTimeout(() => c.kill('SIGKILL'), 5_000);
+  await gone;
+  clearTimeout(t);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitListening(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listened on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function cpuTicks(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Runs the load generator against `port`, measuring `pid`'s CPU over the measured window. */
+async function load(name: string, port: number, a: Args, connections: number, durationS: number, pid?: number): Promise<Row> {
+  const child = track(
+    spawn(process.execPath, ['--import', 'tsx', path.join(here, 'lb-loadgen.ts'), '127.0.0.1', String(port), String(connections), String(a.warmupS * 1000), String(durationS * 1000)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    }),
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  let t0: number | undefined;
+  const startTicks = new Promise<void>((r) =>
+    setTimeout(() => {
+      t0 = cpuTicks(pid);
+      r();
+    }, a.warmupS * 1000),
+  );
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  await startTicks;
+  const t1 = cpuTicks(pid);
+  if (code !== 0) throw new Error(`load generator for ${name} exited with ${code}`);
+  const result = JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
+  const clkTck = 100;
+  const cpuUsPerReq = t0 !== undefined && t1 !== undefined && result.requests > 0 ? (((t1 - t0) / clkTck) * 1e6) / result.requests : undefined;
+  return { name, result, cpuUsPerReq };
+}
+
+function haproxyVersion(): string | undefined {
+  try {
+    return execFileSync('haproxy', ['-v'], { encoding: 'utf8' }).split('\n')[0]!.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function haproxyConfig(port: number, backends: number[]): string {
+  return [
+    'global',
+    // One thread, as the twin's load balancer is one event loop.
+    '  nbthread 1',
+    '  maxconn 4096',
+    'defaults',
+    '  mode http',
+    '  timeout connect 10s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  timeout http-keep-alive 60s',
+    '  option http-keep-alive',
+    '  option forwardfor',
+    'frontend fe',
+    `  bind 127.0.0.1:${port}`,
+    '  http-request set-header X-Forwarded-Proto http',
+    '  http-request set-header X-Forwarded-Port %[dst_port]',
+    '  default_backend be',
+    'backend be',
+    '  balance roundrobin',
+    '  http-reuse always',
+    '  option httpchk GET /readyz',
+    ...backends.map((p, i) => `  server s${i + 1} 127.0.0.1:${p} check inter 2s fall 3 rise 2`),
+    '',
+  ].join('\n');
+}
+
+function fmt(n: number, digits = 2): string {
+  return n.toFixed(digits);
+}
+
+interface PathRows {
+  readonly name: string;
+  readonly loaded: Row;
+  readonly light: Row;
+}
+
+function table(paths: PathRows[], haproxy: PathRows | undefined, direct: PathRows): string {
+  const lines = [
+    '| path | req/s | p50 ms | p99 ms | req/s vs HAProxy | added p50 vs direct | proxy CPU µs/req | light-load p50 ms | light-load p99 ms | light-load added p50 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const p of paths) {
+    const r = p.loaded.result;
+    const l = p.light.result;
+    const isDirect = p === direct;
+    const vs = haproxy === undefined || isDirect ? '' : `${fmt(r.rps / haproxy.loaded.result.rps)}×`;
+    const added = isDirect ? '' : `${fmt(r.p50Ms - direct.loaded.result.p50Ms, 3)} ms`;
+    const lightAdded = isDirect ? '' : `${fmt(l.p50Ms - direct.light.result.p50Ms, 3)} ms`;
+    const cpu = p.loaded.cpuUsPerReq === undefined ? '' : fmt(p.loaded.cpuUsPerReq, 1);
+    lines.push(`| ${p.name} | ${Math.round(r.rps)} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${vs} | ${added} | ${cpu} | ${fmt(l.p50Ms, 3)} | ${fmt(l.p99Ms, 3)} | ${lightAdded} |`);
+  }
+  return lines.join('\n');
+}
+
+function writeSection(file: string, body: string): void {
+  const heading = '## Load balancer';
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const start = current.indexOf(`${heading}\n`);
+  let next: string;
+  if (start < 0) next = `${current.trimEnd()}\n\n${heading}\n\n${body}\n`;
+  else {
+    const after = current.indexOf('\n## ', start + heading.length);
+    next = `${current.slice(0, start)}${heading}\n\n${body}\n${after < 0 ? '' : current.slice(after)}`;
+  }
+  writeFileSync(file, next);
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  process.stderr.write(`load-balancer benchmark: ${a.connections} connections, ${a.warmupS} s warm-up + ${a.durationS} s per path\n`);
+  const backends = await Promise.all([0, 1, 2].map(() => spawnTs('lb-backend.ts', [])));
+  const ports = backends.map((b) => b.first.port!);
+
+  const paths: PathRows[] = [];
+  const measure = async (name: string, port: number, pid: number | undefined): Promise<PathRows> => {
+    process.stderr.write(`${name}: ${a.connections} connections…\n`);
+    const loaded = await load(name, port, a, a.connections, a.durationS, pid);
+    process.stderr.write(`${name}: 1 connection…\n`);
+    const light = await load(name, port, a, 1, a.lightS, pid);
+    const p = { name, loaded, light };
+    paths.push(p);
+    return p;
+  };
+
+  const direct = await measure('direct to one backend', ports[0]!, backends[0]!.child.pid);
+
+  const lb = await spawnTs('lb-proxy.ts', ports.map(String));
+  await measure('hastack twin LB (3 targets)', lb.first.port!, lb.child.pid);
+  await stop(lb.child);
+
+  const version = haproxyVersion();
+  let haproxy: PathRows | undefined;
+  let haproxyNote: string;
+  if (version === undefined) {
+    haproxyNote = 'haproxy not installed: skipped';
+    process.stderr.write(`${haproxyNote}\n`);
+  } else {
+    tmpDir = mkdtempSync(path.join(os.tmpdir(), 'hastack-bench-'));
+    const port = await freePort();
+    const cfg = path.join(tmpDir, 'haproxy.cfg');
+    writeFileSync(cfg, haproxyConfig(port, ports));
+    const hp = await spawnTs('lb-haproxy.ts', [cfg]);
+    await waitListening(port);
+    // Let the first health checks pass (rise 2, inter 2 s) before measuring.
+    await new Promise((r) => setTimeout(r, 4_500));
+    const short = /version (\S+)/.exec(version)?.[1] ?? version;
+    haproxy = await measure(`HAProxy ${short} (1 thread)`, port, hp.first.pid);
+    await stop(hp.child);
+    haproxyNote = `${version}; config: roundrobin, http-keep-alive, http-reuse always, forwardfor, X-Forwarded-Proto/Port set, health checks inter 2 s.`;
+  }
+  for (const b of backends) await stop(b.child);
+  killAll();
+  const rows = paths.flatMap((p) => [p.loaded, p.light]);
+
+  const errors = rows.filter((r) => r.result.errors > 0 || r.result.non2xx > 0);
+  const md = [
+    `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:lb\` on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${os.platform()} ${os.release()}.`,
+    `Closed-loop load: ${a.connections} keep-alive connections, ${a.warmupS} s warm-up then ${a.durationS} s measured per path; then a light-load pass`,
+    `with 1 connection for ${a.lightS} s, which shows the latency a proxy adds when nothing queues. Loopback only.`,
+    'Every part is its own process (three node:http backends, the proxy, the load generator), all sharing the machine\'s cores,',
+    'so the figures compare the proxies with each other on this machine, not with a dedicated host.',
+    '',
+    table(paths, haproxy, direct),
+    '',
+    `HAProxy: ${haproxyNote}`,
+    'Under load, p50 is mostly queueing (50 connections ÷ throughput), so "added p50" there tracks throughput; the light-load',
+    'columns are the per-request cost. The twin load balancer does on every request what it does in the twin: parses and checks it (ALB\'s limits),',
+    'picks a target round robin, adds X-Forwarded-For/-Proto/-Port and X-Amzn-Trace-Id, and counts CloudWatch metrics.',
+    ...(errors.length > 0 ? ['', `Note: errors or non-2xx answers in: ${errors.map((r) => `${r.name} (${r.result.errors} errors, ${r.result.non2xx} non-2xx)`).join('; ')}.`] : []),
+  ].join('\n');
+  process.stdout.write(`${md}\n`);
+  if (a.write) {
+    const file = path.join(root, 'docs', 'benchmarks.md');
+    writeSection(file, md);
+    process.stderr.write(`written to ${path.relative(process.cwd(), file)}\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`benchmark failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
