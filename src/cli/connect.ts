@@ -25,12 +25,12 @@ export function connect(args: ParsedArgs): { card: TwinCard; client: ControlClie
 }
 
 /** A positive whole number from a flag, or a user error naming the flag. */
-export function intFlag(args: ParsedArgs, name: string, min = 0): number | undefined {
+export function intFlag(args: ParsedArgs, name: string, min = 0, max = 86_400): number | undefined {
   const v = args.values[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min) {
-    throw twinError('HASTACK_CONTROL_BAD_REQUEST', `--${name}: received ${JSON.stringify(v)}, expected a whole number >= ${min}`);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) {
+    throw twinError('HASTACK_CONTROL_BAD_REQUEST', `--${name}: received ${JSON.stringify(v)}, expected a whole number from ${min} to ${max}`);
   }
   return n;
 }

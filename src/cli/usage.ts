@@ -11,6 +11,7 @@ Commands:
   env [--json]                           the variables an instance gets, as export lines for eval
   fault kill-instance <id>               SIGKILL one instance
   fault hang-instance <id> [--seconds N] SIGSTOP one instance (SIGCONT after N seconds, if given)
+  fault resume-instance <id>             SIGCONT a hung instance
   fault zone-outage <zone> [--seconds N] take a zone down (instances and zonal services); back after N s
   fault zone-restore <zone>              bring a zone back now
   scale --desired N                      set the Auto Scaling group's desired capacity

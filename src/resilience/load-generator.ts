@@ -4,8 +4,8 @@ import { resilienceError } from './errors.ts';
 /**
  * An open-loop load generator: sends requests at a fixed rate for a fixed time, whatever the
  * server does, and classifies every one (as Jepsen does): ok, failed (it certainly did not
- * happen: refused, or answered 5xx), or indeterminate (sent, then the connection broke or timed
- * out: it may or may not have happened). Loopback only, bounded in count and time.
+ * happen: refused before it was sent, or answered 500/503), or indeterminate (sent, then the
+ * connection broke or timed out, or the load balancer answered 502/504: it may have happened). Loopback only, bounded in count and time.
  */
 export type Outcome = 'ok' | 'failed' | 'indeterminate';
 
@@ -80,7 +80,7 @@ function one(u: URL, opts: LoadOptions, i: number, agent: http.Agent): Promise<R
         res.on('end', () => {
           done({
             status,
-            outcome: status >= 500 ? 'failed' : 'ok',
+            outcome: classifyStatus(status),
             error: undefined,
             instanceId: (res.headers['x-instance-id'] as string | undefined) ?? undefined,
             zone: (res.headers['x-availability-zone'] as string | undefined) ?? undefined,
@@ -89,7 +89,7 @@ function one(u: URL, opts: LoadOptions, i: number, agent: http.Agent): Promise<R
         res.on('error', (e) => done({ status, outcome: 'indeterminate', error: e.message, instanceId: undefined, zone: undefined }));
       },
     );
-    req.on('socket', (s) => s.once('connect', () => (wrote = true)));
+    req.on('finish', () => (wrote = true)); // the whole request is out: from here a failure is indeterminate
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (e: NodeJS.ErrnoException) => {
       const refused = e.code === 'ECONNREFUSED';
@@ -99,8 +99,21 @@ function one(u: URL, opts: LoadOptions, i: number, agent: http.Agent): Promise<R
   });
 }
 
+/**
+ * 502 and 504 mean the request reached a target that then failed or went quiet: it may have
+ * happened. Any other 5xx (503: no target; 500: the app said it failed) did not.
+ */
+export function classifyStatus(status: number): Outcome {
+  if (status === 502 || status === 504) return 'indeterminate';
+  return status >= 500 ? 'failed' : 'ok';
+}
+
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const u = assertLoopback(opts.url);
+  if (u.protocol !== 'http:') throw resilienceError('HASTACK_LOAD_BAD_OPTIONS', `url: received protocol ${JSON.stringify(u.protocol)}, expected http:`);
+  if (opts.timeoutMs !== undefined && !(opts.timeoutMs >= 1 && opts.timeoutMs <= 600_000)) {
+    throw resilienceError('HASTACK_LOAD_BAD_OPTIONS', `timeoutMs: received ${opts.timeoutMs}, expected 1 to 600000`);
+  }
   if (!(opts.rate >= 1 && opts.rate <= 5000)) throw resilienceError('HASTACK_LOAD_BAD_OPTIONS', `rate: received ${opts.rate}, expected 1 to 5000 requests per second`);
   if (!(opts.durationSec > 0 && opts.durationSec <= 600)) throw resilienceError('HASTACK_LOAD_BAD_OPTIONS', `durationSec: received ${opts.durationSec}, expected more than 0 and at most 600`);
   const agent = new http.Agent({ keepAlive: opts.keepAlive ?? false, maxSockets: 256 });

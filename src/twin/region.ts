@@ -127,6 +127,7 @@ export class Twin {
   async waitUntilHealthy(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.closing !== undefined) throw twinError('HASTACK_TWIN_NOT_RUNNING', 'the twin was stopped before every target became healthy');
       const s = this.asg.summaries().filter((i) => i.lifecycle !== 'Terminating');
       const healthy = s.filter((i) => i.lifecycle === 'InService' && i.target === 'healthy');
       if (healthy.length === this.asg.desiredCapacity && s.length === healthy.length) return;
@@ -238,16 +239,24 @@ export class Twin {
   private async doClose(): Promise<void> {
     this.events.emit({ source: 'region', type: 'stopping', message: 'stopping the region' });
     for (const t of this.timers) clearTimeout(t);
-    this.parts.scaling.stop();
-    this.parts.collector.stop();
-    await this.lb.stopAccepting();
-    await this.asg.terminateAll('At shutdown the group was deleted.');
-    await this.lb.close();
-    await this.parts.database?.stop();
-    await this.parts.control.close();
-    await this.parts.shellImds.close();
-    removeCard(this.stateDir);
-    this.parts.reaper.close();
+    // Every step runs even if one before it failed: a half-stopped region is worse than a noisy one.
+    const step = async (what: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.events.emit({ source: 'region', type: 'stop-failed', message: `stopping ${what} failed: ${(err as Error).message}` });
+      }
+    };
+    await step('target tracking', () => this.parts.scaling.stop());
+    await step('metric collection', () => this.parts.collector.stop());
+    await step('the listener', () => this.lb.stopAccepting());
+    await step('the instances', () => this.asg.terminateAll('At shutdown the group was deleted.'));
+    await step('the load balancer', () => this.lb.close());
+    await step('the database', () => this.parts.database?.stop());
+    await step('the control API', () => this.parts.control.close());
+    await step('the metadata endpoint', () => this.parts.shellImds.close());
+    await step('the state card', () => removeCard(this.stateDir));
+    await step('the reaper', () => this.parts.reaper.close());
     this.events.emit({ source: 'region', type: 'stopped', message: 'region stopped' });
     this.markClosed();
   }

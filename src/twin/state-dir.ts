@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { twinError } from './control/errors.ts';
 
 /**
  * The twin's state folder (`.hastack/` next to the config): the running supervisor's address
@@ -35,7 +36,10 @@ export function ensureStateDir(dir: string): void {
 /** A secret kept in the state folder, made once, readable only by its owner. */
 export function readOrCreateSecret(dir: string, file: string, bytes = 24): string {
   const p = path.join(dir, file);
-  if (existsSync(p)) return readFileSync(p, 'utf8').trim();
+  if (existsSync(p)) {
+    const v = readFileSync(p, 'utf8').trim();
+    if (v.length >= 16) return v; // an emptied or truncated secret is replaced, never trusted
+  }
   const v = randomBytes(bytes).toString('base64url');
   writeFileSync(p, `${v}\n`, { mode: 0o600 });
   return v;
@@ -62,10 +66,17 @@ export function pidAlive(pid: number): boolean {
 export function readLiveCard(dir: string): TwinCard | undefined {
   const p = path.join(dir, 'twin.json');
   if (!existsSync(p)) return undefined;
+  let text: string;
   try {
-    const card = JSON.parse(readFileSync(p, 'utf8')) as TwinCard;
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw twinError('HASTACK_TWIN_STATE_UNREADABLE', `cannot read ${p}: ${(e as Error).message} (was the twin started by another user, e.g. with sudo?)`, { cause: e });
+  }
+  try {
+    const card = JSON.parse(text) as TwinCard;
     return pidAlive(card.pid) ? card : undefined;
   } catch {
-    return undefined;
+    return undefined; // a torn or foreign file: no live twin can be reached through it
   }
 }

@@ -16,7 +16,7 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     await client.call('POST', '/shutdown');
     const deadline = Date.now() + 10 * 60_000;
     while (pidAlive(card.pid)) {
-      if (Date.now() > deadline) throw twinError('HASTACK_TWIN_NOT_HEALTHY', `the supervisor (pid ${card.pid}) did not stop within 10 minutes`);
+      if (Date.now() > deadline) throw twinError('HASTACK_TWIN_STOP_TIMEOUT', `the supervisor (pid ${card.pid}) did not stop within 10 minutes`);
       await new Promise((r) => setTimeout(r, 100));
     }
     io.out(`stopped ${card.name}`);

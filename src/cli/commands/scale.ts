@@ -4,7 +4,7 @@ import { connect, intFlag } from '../connect.ts';
 import type { ParsedArgs } from '../main.ts';
 
 export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
-  const desired = intFlag(args, 'desired');
+  const desired = intFlag(args, 'desired', 0, 1000);
   if (desired === undefined) throw twinError('HASTACK_CONTROL_BAD_REQUEST', '--desired: required, expected a whole number');
   const { client } = connect(args);
   const r = await client.call<{ desired: number }>('POST', '/scale', { desired });

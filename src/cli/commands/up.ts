@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { twinError } from '../../twin/control/errors.ts';
 import { startTwin, type Twin } from '../../twin/region.ts';
 import { ensureStateDir, pidAlive, readLiveCard, stateDirFor } from '../../twin/state-dir.ts';
 import type { TwinStatus } from '../../twin/status.ts';
-import { EXIT_INTERNAL, EXIT_OK, type CliIo } from '../io.ts';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USER, type CliIo } from '../io.ts';
 import { configPath } from '../connect.ts';
 import type { ParsedArgs } from '../main.ts';
 import { renderStatus } from '../render-status.ts';
@@ -59,19 +59,38 @@ async function detach(args: ParsedArgs, io: CliIo): Promise<number> {
   const child = spawn(process.execPath, [BIN, 'up', '--config', file], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, HASTACK_DETACHED: '1' } });
   closeSync(fd);
   child.unref();
+  child.on('error', () => {}); // a failed spawn shows up as a dead pid below
+  const leave = () => {
+    io.err(`\nstopped waiting; the twin keeps starting in the background (pid ${child.pid ?? '?'}): \`hastack status\` shows it, \`hastack down\` stops it`);
+    process.exit(EXIT_USER);
+  };
+  process.once('SIGINT', leave);
+  io.err(`starting the twin in the background (pid ${child.pid ?? '?'}, output in ${logFile})…`);
+  try {
+    return await waitForSupervisor(child, dir, logFile, io, args.values['json'] === true);
+  } finally {
+    process.off('SIGINT', leave);
+  }
+}
+
+/** Polls the detached supervisor until it is healthy, dies, or the wait times out. */
+async function waitForSupervisor(child: ChildProcess, dir: string, logFile: string, io: CliIo, json: boolean): Promise<number> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last: TwinStatus | undefined;
   while (Date.now() < deadline) {
     if (child.pid === undefined || !pidAlive(child.pid)) {
-      io.err(readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n'));
+      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+      io.err(tail);
+      // The supervisor says why it stopped; a user error there (a port in use) is a user error here.
+      const userError = / \[HASTACK_[A-Z_]+\]/.test(tail) && !/\[HASTACK_(INTERNAL|TWIN_START_FAILED)\]/.test(tail);
+      if (userError) return EXIT_USER;
       throw twinError('HASTACK_TWIN_START_FAILED', `the twin's supervisor exited during startup; its output is in ${logFile}`);
     }
     const card = readLiveCard(dir);
     if (card !== undefined && card.pid === child.pid) {
       const token = readFileSync(path.join(dir, 'control.token'), 'utf8').trim();
-      last = await new ControlClient(card.controlApi, token).call<TwinStatus>('GET', '/status').catch(() => undefined);
-      if (last !== undefined && isHealthy(last)) {
-        printReady(last, io, args.values['json'] === true);
+      const status = await new ControlClient(card.controlApi, token).call<TwinStatus>('GET', '/status').catch(() => undefined);
+      if (status !== undefined && isHealthy(status)) {
+        printReady(status, io, json);
         return EXIT_OK;
       }
     }
@@ -94,7 +113,7 @@ async function foreground(args: ParsedArgs, io: CliIo): Promise<number> {
     }
     stopping = true;
     io.err(`${sig}: stopping (draining targets first; press Ctrl-C again to force)…`);
-    void twin?.close();
+    void twin?.close().catch(() => undefined);
   };
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => {
     const h = () => onSignal(s);
@@ -109,7 +128,7 @@ async function foreground(args: ParsedArgs, io: CliIo): Promise<number> {
         if (!live) io.err(`${new Date(e.at).toISOString()} ${e.source}: ${e.message}`);
       },
     });
-    if (stopping) void twin.close();
+    if (stopping) void twin.close().catch(() => undefined);
     const healthy = await Promise.race([
       twin.waitUntilHealthy(READY_TIMEOUT_MS).then(
         () => true,

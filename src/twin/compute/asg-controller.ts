@@ -81,6 +81,10 @@ export class AsgController {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly loopMs: number;
   private readonly burst: number;
+  private cycle: Promise<string> | undefined;
+  /** Instances in a row that died soon after launch; launches back off while it grows. */
+  private quickFailures = 0;
+  private launchNotBefore: number | undefined;
 
   constructor(private readonly o: AsgControllerOptions) {
     this.name = `${o.spec.name}-asg`;
@@ -196,6 +200,7 @@ export class AsgController {
   /** Drains and stops every instance (in parallel), as deleting the group does. */
   async terminateAll(cause: string): Promise<void> {
     this.stop();
+    await this.cycle?.catch(() => undefined); // a launch in progress finishes (or backs out) first
     await Promise.allSettled([...this.inflight]);
     const all = [...this.instances.values()].filter((r) => r.lifecycle !== 'Terminating');
     await Promise.allSettled(all.map((r) => this.terminate(r, cause)));
@@ -212,11 +217,16 @@ export class AsgController {
   }
 
   /** One cycle. Public so tests and the CLI can force one. */
-  async reconcile(): Promise<string> {
-    if (this.running) {
-      this.dirty = true;
-      return this.lastSummary;
+  reconcile(): Promise<string> {
+    if (this.running || this.stopped) {
+      if (this.running) this.dirty = true;
+      return Promise.resolve(this.lastSummary);
     }
+    this.cycle = this.runCycle();
+    return this.cycle;
+  }
+
+  private async runCycle(): Promise<string> {
     this.running = true;
     try {
       const decision = decideAsg({
@@ -229,8 +239,10 @@ export class AsgController {
         gracePeriodMs: this.o.spec.autoScaling.healthCheckGracePeriod * 1000,
         startupTimeoutMs: Math.max(this.o.spec.autoScaling.healthCheckGracePeriod, 30) * 1000,
         burst: this.burst,
+        ...(this.launchNotBefore === undefined ? {} : { launchNotBefore: this.launchNotBefore }),
       });
       for (const a of decision.actions) {
+        if (this.stopped) break;
         try {
           await this.execute(a);
         } catch (err) {
@@ -276,6 +288,8 @@ export class AsgController {
     if (a.kind === 'put-in-service') {
       r.lifecycle = 'InService';
       r.inServiceAt = this.o.clock.now();
+      this.quickFailures = 0;
+      this.launchNotBefore = undefined;
       this.o.targets.registerTarget({ id: r.id, zone: r.zone, host: '127.0.0.1', port: r.port });
       this.o.onEvent({ source: 'asg', type: 'instance-in-service', message: `instance ${r.id} in ${r.zone} is InService and registered with the target group`, data: { id: r.id, zone: r.zone } });
       return;
@@ -303,6 +317,10 @@ export class AsgController {
       launchedAt: now,
     });
     const imdsEndpoint = await imds.start();
+    if (this.stopped) {
+      await imds.close(); // the group was deleted while this launch was getting ready
+      return;
+    }
     const logFile = path.join(this.o.stateDir, 'logs', `${id}.log`);
     const env: Record<string, string> = {
       ...this.o.spec.app.env,
@@ -322,6 +340,7 @@ export class AsgController {
     this.o.onEvent({ source: 'asg', type: 'instance-launched', message: `launched ${id} in ${zone} (pid ${proc.pid ?? '?'}, port ${port})`, data: { id, zone, pid: proc.pid, port } });
     void proc.exited$.then(() => {
       this.o.onEvent({ source: 'instance', type: 'instance-exited', message: `instance ${id} ${this.view(record).exitDescription ?? 'exited'}`, data: { id, zone } });
+      if (record.lifecycle === 'Pending') this.noteQuickFailure(record);
       this.markDirty();
     });
     const startupMs = Math.max(this.o.spec.autoScaling.healthCheckGracePeriod, 30) * 1000;
@@ -330,6 +349,23 @@ export class AsgController {
         record.listening = true;
         this.markDirty();
       }
+    });
+  }
+
+  /**
+   * An instance that dies before it ever serves (a crash at start, a wrong command) would be
+   * relaunched at once, forever; instead launches back off: 1 s, 2 s, 4 s, … up to a minute,
+   * until an instance makes it into service.
+   */
+  private noteQuickFailure(r: InstanceRecord): void {
+    this.quickFailures++;
+    const delayMs = Math.min(1000 * 2 ** (this.quickFailures - 1), 60_000);
+    this.launchNotBefore = this.o.clock.now() + delayMs;
+    this.o.onEvent({
+      source: 'asg',
+      type: 'launch-backoff',
+      message: `instance ${r.id} stopped before it entered service (${this.quickFailures} in a row; see \`hastack logs ${r.id}\`); next launch in ${Math.round(delayMs / 1000)} s`,
+      data: { id: r.id, failures: this.quickFailures, delayMs },
     });
   }
 

@@ -45,6 +45,8 @@ export interface AsgState {
   readonly startupTimeoutMs: number;
   /** Most launches and most terminations in one cycle. */
   readonly burst: number;
+  /** No launch before this time: new instances kept dying, so launches back off. */
+  readonly launchNotBefore?: number;
 }
 
 export type TerminateCause = 'unhealthy' | 'scale-in' | 'rebalance';
@@ -141,6 +143,9 @@ export function decideAsg(s: AsgState): AsgDecision {
   if (active.length < s.desired) {
     if (availableZones.length === 0) {
       return { actions, summary: `cannot launch: no Availability Zone is available (${active.length} of desired ${s.desired})` };
+    }
+    if (s.launchNotBefore !== undefined && s.now < s.launchNotBefore) {
+      return { actions, summary: `${active.length} active of desired ${s.desired}: new instances keep failing; next launch not before ${iso(s.launchNotBefore)}` };
     }
     const counts = countByZone(active, s.zones);
     const want = Math.min(s.desired - active.length, s.burst);

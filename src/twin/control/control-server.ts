@@ -48,7 +48,7 @@ export class ControlServer {
     const h = req.headers.authorization ?? '';
     const given = Buffer.from(h.startsWith('Bearer ') ? h.slice(7) : '');
     const want = Buffer.from(this.token);
-    return given.length === want.length && timingSafeEqual(given, want);
+    return want.length > 0 && given.length === want.length && timingSafeEqual(given, want);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -17,6 +17,14 @@ export const TWIN_ERRORS = {
     source: 'internal',
     summary: 'Not every target became healthy in time; `hastack logs <instance>` shows why an instance failed its checks.',
   },
+  HASTACK_TWIN_STATE_UNREADABLE: {
+    source: 'user',
+    summary: 'The state folder (.hastack/) exists but cannot be read by this user; run the command as the user who started the twin.',
+  },
+  HASTACK_TWIN_STOP_TIMEOUT: {
+    source: 'internal',
+    summary: 'The supervisor did not stop in time after `hastack down`; its pid is in the message, and `hastack logs` shows what it was doing.',
+  },
   HASTACK_CONTROL_BAD_REQUEST: {
     source: 'user',
     summary: 'A control API request had a missing or malformed field; the message names the field, what was received and what was expected.',
@@ -27,7 +35,7 @@ export const TWIN_ERRORS = {
   },
   HASTACK_CONTROL_NOT_FOUND: {
     source: 'user',
-    summary: 'The control API has no such route, or the named instance or zone does not exist.',
+    summary: 'The control API has no such route (`hastack --help` lists what the CLI can ask).',
   },
   HASTACK_CONTROL_UNREACHABLE: {
     source: 'user',

@@ -10,38 +10,49 @@ function str(body: Record<string, unknown>, field: string, what: string): string
   return v;
 }
 
-function optInt(body: Record<string, unknown>, field: string, min: number): number | undefined {
+function optInt(body: Record<string, unknown>, field: string, min: number, max: number): number | undefined {
   const v = body[field];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw twinError('HASTACK_CONTROL_BAD_REQUEST', `${field}: received ${JSON.stringify(v)}, expected a whole number >= ${min}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw twinError('HASTACK_CONTROL_BAD_REQUEST', `${field}: received ${JSON.stringify(v)}, expected a whole number from ${min} to ${max}`);
   }
   return v;
 }
+
+/** A whole-number query parameter, or its default when absent. */
+function queryInt(q: URLSearchParams, field: string, min: number, max: number, dflt: number): number {
+  const v = q.get(field);
+  if (v === null) return dflt;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) {
+    throw twinError('HASTACK_CONTROL_BAD_REQUEST', `${field}: received ${JSON.stringify(v)}, expected a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** A day: fault durations beyond it are mistakes (and Node timers overflow past ~24.8 days). */
+const MAX_FAULT_SECONDS = 86_400;
 
 /** The control API's routes, each a thin call into the Twin. */
 export function controlRoutes(twin: () => Twin): ControlRoutes {
   return {
     'GET /status': () => twin().status(),
     'GET /env': () => ({ env: twin().env() }),
-    'GET /events': (_b, q) => ({ events: twin().events.list().slice(-(Number(q.get('limit')) || 200)) }),
-    'GET /logs': (_b, q) => {
-      const lines = Number(q.get('lines') ?? 200);
-      return { lines: twin().logs(q.get('id') ?? undefined, Number.isInteger(lines) && lines > 0 ? lines : 200) };
-    },
+    'GET /events': (_b, q) => ({ events: twin().events.list().slice(-queryInt(q, 'limit', 1, 2000, 200)) }),
+    'GET /logs': (_b, q) => ({ lines: twin().logs(q.get('id') ?? undefined, queryInt(q, 'lines', 1, 100_000, 200)) }),
     'POST /scale': (b) => {
-      const desired = optInt(b, 'desired', 0);
+      const desired = optInt(b, 'desired', 0, 1000);
       if (desired === undefined) throw twinError('HASTACK_CONTROL_BAD_REQUEST', 'desired: received nothing, expected a whole number');
       return { desired: twin().scale(desired) };
     },
     'POST /faults/kill-instance': (b) => ({ message: twin().killInstance(str(b, 'id', 'an instance id')) }),
-    'POST /faults/hang-instance': (b) => ({ message: twin().hangInstance(str(b, 'id', 'an instance id'), optInt(b, 'seconds', 1)) }),
+    'POST /faults/hang-instance': (b) => ({ message: twin().hangInstance(str(b, 'id', 'an instance id'), optInt(b, 'seconds', 1, MAX_FAULT_SECONDS)) }),
     'POST /faults/resume-instance': (b) => ({ message: twin().resumeInstance(str(b, 'id', 'an instance id')) }),
-    'POST /faults/zone-outage': (b) => ({ message: twin().zoneOutage(str(b, 'zone', 'a zone name'), optInt(b, 'seconds', 1)) }),
+    'POST /faults/zone-outage': (b) => ({ message: twin().zoneOutage(str(b, 'zone', 'a zone name'), optInt(b, 'seconds', 1, MAX_FAULT_SECONDS)) }),
     'POST /faults/zone-restore': (b) => ({ message: twin().zoneRestore(str(b, 'zone', 'a zone name')) }),
     'POST /shutdown': () => {
       // Answer first; the supervisor's host (the `up` command) exits once close() is done.
-      setImmediate(() => void twin().close());
+      setImmediate(() => void twin().close().catch(() => undefined)); // close() reports its own failures as events
       return { message: 'stopping' };
     },
   };

@@ -112,3 +112,15 @@ describe('decideAsg', () => {
     assert.deepEqual(kinds(s), ['launch:local-1a']);
   });
 });
+
+describe('decideAsg launch backoff', () => {
+  it('GIVEN launches backing off WHEN capacity is short THEN it waits and says until when', () => {
+    const d = decideAsg(state([], { launchNotBefore: NOW + 4000 }));
+    assert.deepEqual(d.actions, []);
+    assert.match(d.summary, /keep failing; next launch not before/);
+  });
+
+  it('GIVEN the backoff has passed WHEN capacity is short THEN it launches again', () => {
+    assert.equal(decideAsg(state([], { launchNotBefore: NOW - 1 })).actions.length, 3);
+  });
+});
