@@ -1,10 +1,12 @@
 /**
  * Load-balancer benchmark: requests/s and latency for the same small backends reached directly,
- * through the twin's load balancer, and through HAProxy (when installed), one after the other in
- * one run. Every part runs in its own process: three node:http backends, the proxy under test,
- * and the load generator. Results go to docs/benchmarks.md under "Load balancer".
+ * through the twin's load balancer, and through HAProxy (when installed). The paths are measured in
+ * alternating rounds (direct → twin LB → HAProxy, repeated) so that drift in the machine's speed
+ * hits every path alike, and each figure reported is the median across rounds. Every part runs in
+ * its own process: three node:http backends, the proxies, and the load generator. Results go to
+ * docs/benchmarks.md under "Load balancer".
  *
- *   npm run bench:lb -- [--duration 10] [--connections 50] [--warmup 2] [--light 5] [--no-write]
+ *   npm run bench:lb -- [--rounds 3] [--duration 5] [--connections 50] [--warmup 1] [--light 2] [--no-write]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -15,25 +17,27 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface Args {
+  rounds: number;
   durationS: number;
   connections: number;
   warmupS: number;
-  /** Seconds of the 1-connection latency pass (per path). */
+  /** Seconds of the 1-connection latency pass (per path and round). */
   lightS: number;
   write: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { durationS: 10, connections: 50, warmupS: 2, lightS: 5, write: true };
+  const a: Args = { rounds: 3, durationS: 5, connections: 50, warmupS: 1, lightS: 2, write: true };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = Number(argv[i + 1]);
-    if (k === '--duration') (a.durationS = v), i++;
+    if (k === '--rounds') (a.rounds = v), i++;
+    else if (k === '--duration') (a.durationS = v), i++;
     else if (k === '--connections') (a.connections = v), i++;
     else if (k === '--warmup') (a.warmupS = v), i++;
     else if (k === '--light') (a.lightS = v), i++;
     else if (k === '--no-write') a.write = false;
-    else throw new Error(`unknown argument ${k}; expected --duration S, --connections N, --warmup S, --light S, --no-write`);
+    else throw new Error(`unknown argument ${k}; expected --rounds N, --duration S, --connections N, --warmup S, --light S, --no-write`);
   }
   return a;
 }
@@ -214,27 +218,80 @@ function fmt(n: number, digits = 2): string {
   return n.toFixed(digits);
 }
 
-interface PathRows {
-  readonly name: string;
-  readonly loaded: Row;
-  readonly light: Row;
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function table(paths: PathRows[], haproxy: PathRows | undefined, direct: PathRows): string {
+/** A path under test and its measurements, one entry per round. */
+interface PathRuns {
+  readonly name: string;
+  readonly port: number;
+  readonly pid: number | undefined;
+  readonly loaded: Row[];
+  readonly light: Row[];
+}
+
+/** Medians across rounds of one path. */
+interface Summary {
+  name: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerReq: number | undefined;
+  lightP50Ms: number;
+  lightP99Ms: number;
+}
+
+function summarize(p: PathRuns): Summary {
+  const m = (rows: Row[], f: (r: LoadResult) => number) => median(rows.map((r) => f(r.result)));
+  const cpu = p.loaded.map((r) => r.cpuUsPerReq).filter((c): c is number => c !== undefined);
+  return {
+    name: p.name,
+    rps: m(p.loaded, (r) => r.rps),
+    p50Ms: m(p.loaded, (r) => r.p50Ms),
+    p99Ms: m(p.loaded, (r) => r.p99Ms),
+    cpuUsPerReq: cpu.length === p.loaded.length ? median(cpu) : undefined,
+    lightP50Ms: m(p.light, (r) => r.p50Ms),
+    lightP99Ms: m(p.light, (r) => r.p99Ms),
+  };
+}
+
+/** Per-round req/s of `p` divided by HAProxy's in the same round. */
+function ratios(p: PathRuns, haproxy: PathRuns): number[] {
+  return p.loaded.map((r, i) => r.result.rps / haproxy.loaded[i]!.result.rps);
+}
+
+function table(paths: PathRuns[], haproxy: PathRuns | undefined, direct: PathRuns): string {
+  const d = summarize(direct);
   const lines = [
     '| path | req/s | p50 ms | p99 ms | req/s vs HAProxy | added p50 vs direct | proxy CPU µs/req | light-load p50 ms | light-load p99 ms | light-load added p50 |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const p of paths) {
-    const r = p.loaded.result;
-    const l = p.light.result;
+    const s = summarize(p);
     const isDirect = p === direct;
-    const vs = haproxy === undefined || isDirect ? '' : `${fmt(r.rps / haproxy.loaded.result.rps)}×`;
-    const added = isDirect ? '' : `${fmt(r.p50Ms - direct.loaded.result.p50Ms, 3)} ms`;
-    const lightAdded = isDirect ? '' : `${fmt(l.p50Ms - direct.light.result.p50Ms, 3)} ms`;
-    const cpu = p.loaded.cpuUsPerReq === undefined ? '' : fmt(p.loaded.cpuUsPerReq, 1);
-    lines.push(`| ${p.name} | ${Math.round(r.rps)} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${vs} | ${added} | ${cpu} | ${fmt(l.p50Ms, 3)} | ${fmt(l.p99Ms, 3)} | ${lightAdded} |`);
+    const vs = haproxy === undefined || isDirect ? '' : `${fmt(median(ratios(p, haproxy)))}×`;
+    const added = isDirect ? '' : `${fmt(s.p50Ms - d.p50Ms, 3)} ms`;
+    const lightAdded = isDirect ? '' : `${fmt(s.lightP50Ms - d.lightP50Ms, 3)} ms`;
+    const cpu = s.cpuUsPerReq === undefined ? '' : fmt(s.cpuUsPerReq, 1);
+    lines.push(`| ${s.name} | ${Math.round(s.rps)} | ${fmt(s.p50Ms, 3)} | ${fmt(s.p99Ms, 3)} | ${vs} | ${added} | ${cpu} | ${fmt(s.lightP50Ms, 3)} | ${fmt(s.lightP99Ms, 3)} | ${lightAdded} |`);
   }
+  return lines.join('\n');
+}
+
+/** req/s of every path in every round, and the twin LB's ratio to HAProxy in that round. */
+function roundsTable(paths: PathRuns[], haproxy: PathRuns | undefined, lb: PathRuns): string {
+  const ratio = haproxy === undefined ? undefined : ratios(lb, haproxy);
+  const head = ['round', ...paths.map((p) => `${p.name} req/s`), ...(ratio === undefined ? [] : ['twin LB ÷ HAProxy'])];
+  const lines = [`| ${head.join(' | ')} |`, `|---|${head.slice(1).map(() => '---:|').join('')}`];
+  lb.loaded.forEach((_, i) => {
+    const cells = [String(i + 1), ...paths.map((p) => String(Math.round(p.loaded[i]!.result.rps))), ...(ratio === undefined ? [] : [`${fmt(ratio[i]!)}×`])];
+    lines.push(`| ${cells.join(' | ')} |`);
+  });
+  const med = ['median', ...paths.map((p) => String(Math.round(summarize(p).rps))), ...(ratio === undefined ? [] : [`${fmt(median(ratio))}×`])];
+  lines.push(`| ${med.join(' | ')} |`);
   return lines.join('\n');
 }
 
@@ -253,29 +310,28 @@ function writeSection(file: string, body: string): void {
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
-  process.stderr.write(`load-balancer benchmark: ${a.connections} connections, ${a.warmupS} s warm-up + ${a.durationS} s per path\n`);
+  // Bounded time: give up (and kill every child, via the exit handler) well past the planned length.
+  const plannedS = a.rounds * 3 * (2 * a.warmupS + a.durationS + a.lightS + 2) + 60;
+  setTimeout(() => {
+    process.stderr.write(`benchmark failed: still running after ${plannedS} s\n`);
+    process.exit(1);
+  }, plannedS * 1000).unref();
+  process.stderr.write(
+    `load-balancer benchmark: ${a.rounds} rounds; per path and round ${a.connections} connections for ${a.warmupS} s warm-up + ${a.durationS} s, then 1 connection for ${a.warmupS} s + ${a.lightS} s\n`,
+  );
   const backends = await Promise.all([0, 1, 2].map(() => spawnTs('lb-backend.ts', [])));
   const ports = backends.map((b) => b.first.port!);
+  const runs = (name: string, port: number, pid: number | undefined): PathRuns => ({ name, port, pid, loaded: [], light: [] });
 
-  const paths: PathRows[] = [];
-  const measure = async (name: string, port: number, pid: number | undefined): Promise<PathRows> => {
-    process.stderr.write(`${name}: ${a.connections} connections…\n`);
-    const loaded = await load(name, port, a, a.connections, a.durationS, pid);
-    process.stderr.write(`${name}: 1 connection…\n`);
-    const light = await load(name, port, a, 1, a.lightS, pid);
-    const p = { name, loaded, light };
-    paths.push(p);
-    return p;
-  };
-
-  const direct = await measure('direct to one backend', ports[0]!, backends[0]!.child.pid);
-
-  const lb = await spawnTs('lb-proxy.ts', ports.map(String));
-  await measure('hastack twin LB (3 targets)', lb.first.port!, lb.child.pid);
-  await stop(lb.child);
+  // Every proxy is started once and stays up across rounds; the ones not being measured sit idle.
+  const direct = runs('direct to one backend', ports[0]!, backends[0]!.child.pid);
+  const lbProc = await spawnTs('lb-proxy.ts', ports.map(String));
+  const lb = runs('hastack twin LB (3 targets)', lbProc.first.port!, lbProc.child.pid);
+  const paths = [direct, lb];
 
   const version = haproxyVersion();
-  let haproxy: PathRows | undefined;
+  let haproxy: PathRuns | undefined;
+  let hpChild: ChildProcess | undefined;
   let haproxyNote: string;
   if (version === undefined) {
     haproxyNote = 'haproxy not installed: skipped';
@@ -286,27 +342,46 @@ async function main(): Promise<void> {
     const cfg = path.join(tmpDir, 'haproxy.cfg');
     writeFileSync(cfg, haproxyConfig(port, ports));
     const hp = await spawnTs('lb-haproxy.ts', [cfg]);
+    hpChild = hp.child;
     await waitListening(port);
     // Let the first health checks pass (rise 2, inter 2 s) before measuring.
     await new Promise((r) => setTimeout(r, 4_500));
     const short = /version (\S+)/.exec(version)?.[1] ?? version;
-    haproxy = await measure(`HAProxy ${short} (1 thread)`, port, hp.first.pid);
-    await stop(hp.child);
+    haproxy = runs(`HAProxy ${short} (1 thread)`, port, hp.first.pid);
+    paths.push(haproxy);
     haproxyNote = `${version}; config: roundrobin, http-keep-alive, http-reuse always, forwardfor, X-Forwarded-Proto/Port set, health checks inter 2 s.`;
   }
+
+  for (let round = 1; round <= a.rounds; round++) {
+    for (const p of paths) {
+      const name = `${p.name}, round ${round}`;
+      process.stderr.write(`${name}: ${a.connections} connections, then 1…\n`);
+      p.loaded.push(await load(name, p.port, a, a.connections, a.durationS, p.pid));
+      p.light.push(await load(`${name}, 1 connection`, p.port, a, 1, a.lightS, p.pid));
+    }
+  }
+  if (hpChild !== undefined) await stop(hpChild);
+  await stop(lbProc.child);
   for (const b of backends) await stop(b.child);
   killAll();
-  const rows = paths.flatMap((p) => [p.loaded, p.light]);
+  const rows = paths.flatMap((p) => [...p.loaded, ...p.light]);
 
   const errors = rows.filter((r) => r.result.errors > 0 || r.result.non2xx > 0);
   const md = [
     `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:lb\` on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${os.platform()} ${os.release()}.`,
-    `Closed-loop load: ${a.connections} keep-alive connections, ${a.warmupS} s warm-up then ${a.durationS} s measured per path; then a light-load pass`,
-    `with 1 connection for ${a.lightS} s, which shows the latency a proxy adds when nothing queues. Loopback only.`,
-    'Every part is its own process (three node:http backends, the proxy, the load generator), all sharing the machine\'s cores,',
+    `Closed-loop load: ${a.connections} keep-alive connections, ${a.warmupS} s warm-up then ${a.durationS} s measured; then a light-load pass with`,
+    `1 connection (${a.warmupS} s warm-up, ${a.lightS} s measured), which shows the latency a proxy adds when nothing queues. Loopback only.`,
+    `The paths are measured in ${a.rounds} alternating rounds (${paths.map((p) => p.name.split(' ')[0]).join(' → ')}, repeated), so a slow patch of the machine`,
+    'hits every path alike; each figure below is the median across rounds, "req/s vs HAProxy" is the median of the per-round ratios,',
+    'and "added p50" is the difference of medians.',
+    'Every part is its own process (three node:http backends, the proxies, the load generator), all sharing the machine\'s cores,',
     'so the figures compare the proxies with each other on this machine, not with a dedicated host.',
     '',
     table(paths, haproxy, direct),
+    '',
+    'Per round (req/s under load):',
+    '',
+    roundsTable(paths, haproxy, lb),
     '',
     `HAProxy: ${haproxyNote}`,
     'Under load, p50 is mostly queueing (50 connections ÷ throughput), so "added p50" there tracks throughput; the light-load',
