@@ -201,10 +201,9 @@ export class AsgController {
   async terminateAll(cause: string): Promise<void> {
     this.stop();
     await this.cycle?.catch(() => undefined); // a launch in progress finishes (or backs out) first
-    await Promise.allSettled([...this.inflight]);
     const all = [...this.instances.values()].filter((r) => r.lifecycle !== 'Terminating');
-    await Promise.allSettled(all.map((r) => this.terminate(r, cause)));
-    await Promise.allSettled([...this.inflight]);
+    // The rest drain side by side with terminations already under way.
+    await Promise.allSettled([...all.map((r) => this.terminate(r, cause)), ...this.inflight]);
   }
 
   private schedule(ms: number): void {
