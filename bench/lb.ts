@@ -8,13 +8,13 @@
  *
  *   npm run bench:lb -- [--rounds 3] [--duration 5] [--connections 50] [--warmup 1] [--light 2] [--no-write]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, waitForPort } from '../src/util/free-port.ts';
+import { processCpuSeconds } from '../src/util/process-cpu.ts';
 
 interface Args {
   rounds: number;
@@ -117,38 +117,8 @@ async function stop(c: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promis
   clearTimeout(t);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitListening(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listened on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function cpuTicks(pid: number | undefined): number | undefined {
-  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  if (!(await waitForPort(port, timeoutMs))) throw new Error(`nothing listened on ${port}`);
 }
 
 /** Runs the load generator against `port`, measuring `pid`'s CPU over the measured window. */
@@ -164,17 +134,16 @@ async function load(name: string, port: number, a: Args, connections: number, du
   let t0: number | undefined;
   const startTicks = new Promise<void>((r) =>
     setTimeout(() => {
-      t0 = cpuTicks(pid);
+      t0 = processCpuSeconds(pid);
       r();
     }, a.warmupS * 1000),
   );
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   await startTicks;
-  const t1 = cpuTicks(pid);
+  const t1 = processCpuSeconds(pid);
   if (code !== 0) throw new Error(`load generator for ${name} exited with ${code}`);
   const result = JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
-  const clkTck = 100;
-  const cpuUsPerReq = t0 !== undefined && t1 !== undefined && result.requests > 0 ? (((t1 - t0) / clkTck) * 1e6) / result.requests : undefined;
+  const cpuUsPerReq = t0 !== undefined && t1 !== undefined && result.requests > 0 ? ((t1 - t0) * 1e6) / result.requests : undefined;
   return { name, result, cpuUsPerReq };
 }
 

@@ -34,6 +34,15 @@ export function headerValue(head: string, colon: number, lineEnd: number): strin
 }
 
 /** Whether a comma-separated header value (Connection) holds `token`, case-insensitively. */
+/** A Content-Length value: digits only, and no more than fit a safe integer. */
+export const CONTENT_LENGTH = /^\d{1,15}$/;
+
+/** Whether the connection persists after this message (RFC 9112 §9.3): HTTP/1.1 unless `close`, HTTP/1.0 only with `keep-alive`. */
+export function persistent(minor: number, connection: string | undefined): boolean {
+  if (minor === 1) return connection === undefined || !hasToken(connection, 'close');
+  return connection !== undefined && hasToken(connection, 'keep-alive');
+}
+
 export function hasToken(value: string, token: string): boolean {
   const lower = value.toLowerCase();
   if (lower === token) return true;

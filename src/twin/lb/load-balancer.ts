@@ -10,7 +10,7 @@ import { selfSignedCert } from './self-signed-cert.ts';
 import { parseSuccessCodes } from './success-codes.ts';
 import { TargetGroup, type TargetRecord } from './target-group.ts';
 import { TraceIds } from './trace-id.ts';
-import type { ListenerPorts, LoadBalancerOptions, TargetHealth, TargetRef } from './types.ts';
+import type { ListenerPorts, LoadBalancerOptions, TargetHealth, TargetRef, TargetState } from './types.ts';
 
 /** ALB closes a connection whose request head has not arrived within 60 s (or the idle timeout, if shorter). */
 const MAX_HEADERS_TIMEOUT_MS = 60_000;
@@ -175,6 +175,13 @@ export class LoadBalancer {
 
   targetHealth(): TargetHealth[] {
     return this.group.health(this.phase === 'running');
+  }
+
+  /** One target's state, as targetHealth() reports it, without building the whole list. */
+  targetState(id: string): TargetState | undefined {
+    const t = this.group.get(id);
+    if (t === undefined) return undefined;
+    return this.phase === 'running' ? t.state : 'unused';
   }
 
   isHealthy(id: string): boolean | undefined {

@@ -1,4 +1,4 @@
-import { HEADER_BLOCK, MAX_LINE_BYTES, REQUEST_LINE, hasToken, headerValue, nameIs } from './http-syntax.ts';
+import { CONTENT_LENGTH, HEADER_BLOCK, MAX_LINE_BYTES, REQUEST_LINE, hasToken, headerValue, nameIs, persistent } from './http-syntax.ts';
 
 export const BODY_NONE = 0;
 export const BODY_LENGTH = 1;
@@ -25,7 +25,6 @@ export interface RequestHead {
   readonly traceId: string | undefined;
 }
 
-const CONTENT_LENGTH = /^\d{1,15}$/;
 
 /**
  * Parses and checks a request head (`head` is the request line and headers, each line ending in
@@ -134,8 +133,7 @@ export function parseRequestHead(head: string): RequestHead | number {
   if (chunked && (contentLength !== -1 || minor === 0)) return 400;
   if (minor === 1 && host === undefined) return 400;
 
-  const close = connection !== undefined && hasToken(connection, 'close');
-  const keepAlive = minor === 1 ? !close : connection !== undefined && hasToken(connection, 'keep-alive');
+  const keepAlive = persistent(minor, connection);
   const wantsUpgrade = upgrade !== undefined && minor === 1 && connection !== undefined && hasToken(connection, 'upgrade');
   return {
     method: m[1]!,

@@ -1,4 +1,4 @@
-import { HEADER_BLOCK, STATUS_LINE, hasToken, headerValue, nameIs } from './http-syntax.ts';
+import { CONTENT_LENGTH, HEADER_BLOCK, STATUS_LINE, headerValue, nameIs, persistent } from './http-syntax.ts';
 import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE, BODY_UNTIL_CLOSE, type BodyKind } from './request-head.ts';
 
 export interface ResponseHead {
@@ -13,7 +13,6 @@ export interface ResponseHead {
   readonly keepAliveMs: number;
 }
 
-const CONTENT_LENGTH = /^\d{1,15}$/;
 
 /** The `timeout=N` of a Keep-Alive header, in ms (0 when absent). */
 function keepAliveTimeoutMs(head: string, colon: number, lineEnd: number): number {
@@ -100,7 +99,6 @@ export function parseResponseHead(head: string, headRequest: boolean): ResponseH
   else if (contentLength !== -1) bodyKind = contentLength > 0 ? BODY_LENGTH : BODY_NONE;
   else bodyKind = BODY_UNTIL_CLOSE;
 
-  const close = connection !== undefined && hasToken(connection, 'close');
-  const reusable = bodyKind !== BODY_UNTIL_CLOSE && !upgrading && (minor === 1 ? !close : connection !== undefined && hasToken(connection, 'keep-alive'));
+  const reusable = bodyKind !== BODY_UNTIL_CLOSE && !upgrading && persistent(minor, connection);
   return { status, kept, bodyKind, contentLength: contentLength > 0 ? contentLength : 0, reusable, keepAliveMs };
 }

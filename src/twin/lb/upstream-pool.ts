@@ -112,10 +112,6 @@ export class UpstreamPool {
     private readonly idleTimeoutMs: number,
   ) {}
 
-  get size(): number {
-    return this.all.size;
-  }
-
   /** A connection for one exchange: an idle one when there is a live one, else a new one. */
   acquire(handler: UpstreamHandler, now: number): UpstreamConnection {
     for (;;) {
