@@ -1,4 +1,4 @@
-import { evaluationRange, isRatioAlarm, type AlarmDefinition, type MetricQuery } from './alarm.ts';
+import { evaluationWindow, isRatioAlarm, type AlarmDefinition, type MetricQuery } from './alarm.ts';
 import type { AlarmDatapoint } from './alarm-evaluate.ts';
 import type { MetricStatisticsSource } from './types.ts';
 
@@ -7,9 +7,7 @@ import type { MetricStatisticsSource } from './types.ts';
  * range, completed periods only.
  */
 export function fetchAlarmDatapoints(source: MetricStatisticsSource, def: AlarmDefinition, now: number): AlarmDatapoint[] {
-  const periodMs = def.period * 1000;
-  const end = Math.floor(now / periodMs) * periodMs;
-  const start = end - evaluationRange(def) * periodMs;
+  const { start, end } = evaluationWindow(def, now);
   const read = (q: MetricQuery) =>
     source.getStatistics({
       namespace: q.namespace,

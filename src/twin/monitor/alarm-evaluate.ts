@@ -1,4 +1,4 @@
-import { evaluationRange, isBreaching, type AlarmDefinition, type AlarmState } from './alarm.ts';
+import { evaluationWindow, isBreaching, type AlarmDefinition, type AlarmState } from './alarm.ts';
 import { crossedReason, countNoun, insufficientReason, noDataFilledReason, tooFewReason, unchangedReason } from './alarm-reason.ts';
 
 /** One period's value of an alarm's metric: `timestamp` is the start of the period. */
@@ -54,9 +54,7 @@ export function evaluateAlarm(
   now: number,
 ): AlarmEvaluation {
   const periodMs = def.period * 1000;
-  const periodEnd = Math.floor(now / periodMs) * periodMs;
-  const range = evaluationRange(def);
-  const rangeStart = periodEnd - range * periodMs;
+  const { start: rangeStart, end: periodEnd, periods: range } = evaluationWindow(def, now);
   const slots: (number | undefined)[] = new Array<number | undefined>(range).fill(undefined);
   for (const d of datapoints) {
     if (d.timestamp < rangeStart || d.timestamp >= periodEnd || !Number.isFinite(d.value)) continue;

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { EmitEvent } from '../events.ts';
-import { alarmMetricLabel, checkAlarmDefinition, type AlarmDefinition, type AlarmState } from './alarm.ts';
+import { alarmMetricLabel, checkAlarmDefinition, lastCompletedPeriodEnd, type AlarmDefinition, type AlarmState } from './alarm.ts';
 import { fetchAlarmDatapoints } from './alarm-datapoints.ts';
 import { evaluateAlarm } from './alarm-evaluate.ts';
 import { formatValue } from './alarm-reason.ts';
@@ -145,7 +145,7 @@ export class AlarmManager {
   setAlarmState(name: string, state: AlarmState, reason: string): boolean {
     const e = this.alarms.get(name);
     if (e === undefined) return false;
-    this.apply(e, state, reason, e.latestValue, this.o.clock.now());
+    this.apply(e, state, reason, this.o.clock.now());
     return true;
   }
 
@@ -169,8 +169,7 @@ export class AlarmManager {
     const now = this.o.clock.now();
     const evaluationTime = now - this.settleMs;
     for (const e of this.alarms.values()) {
-      const periodMs = e.definition.period * 1000;
-      const periodEnd = Math.floor(evaluationTime / periodMs) * periodMs;
+      const periodEnd = lastCompletedPeriodEnd(e.definition.period, evaluationTime);
       if (periodEnd <= e.lastPeriodEnd) continue;
       e.lastPeriodEnd = periodEnd;
       try {
@@ -178,7 +177,7 @@ export class AlarmManager {
         const result = evaluateAlarm(e.definition, datapoints, e.state, evaluationTime);
         e.lastEvaluatedAt = now;
         e.latestValue = result.latestValue;
-        this.apply(e, result.state, result.reason, result.latestValue, now);
+        this.apply(e, result.state, result.reason, now);
       } catch (err) {
         this.emit('alarm-evaluation-failed', `Evaluating alarm ${e.definition.name} failed: ${messageOf(err)}; it is retried when its next period completes.`, {
           alarm: e.definition.name,
@@ -187,7 +186,8 @@ export class AlarmManager {
     }
   }
 
-  private apply(e: Entry, state: AlarmState, reason: string, latestValue: number | undefined, now: number): void {
+  private apply(e: Entry, state: AlarmState, reason: string, now: number): void {
+    const latestValue = e.latestValue;
     const previousState = e.state;
     const transition = state !== previousState;
     if (transition) {

@@ -1,5 +1,5 @@
 import { metricsError } from './errors.ts';
-import { isStatistic } from './statistics.ts';
+import { STATISTICS, isStatistic } from './statistics.ts';
 import type { Dimensions, Statistic } from './types.ts';
 
 /**
@@ -103,6 +103,23 @@ export function evaluationRange(def: Pick<AlarmSettings, 'evaluationPeriods'>): 
   return def.evaluationPeriods + 2;
 }
 
+/**
+ * The periods an evaluation at `now` looks at: the evaluation range ending with the last completed
+ * period. Reading and judging use this one window, so no datapoint is fetched and then ignored.
+ */
+export function evaluationWindow(def: Pick<AlarmSettings, 'evaluationPeriods' | 'period'>, now: number): { start: number; end: number; periods: number } {
+  const periodMs = def.period * 1000;
+  const end = lastCompletedPeriodEnd(def.period, now);
+  const periods = evaluationRange(def);
+  return { start: end - periods * periodMs, end, periods };
+}
+
+/** Start of the current (still open) period, which is the end of the last completed one. */
+export function lastCompletedPeriodEnd(periodSec: number, now: number): number {
+  const periodMs = periodSec * 1000;
+  return Math.floor(now / periodMs) * periodMs;
+}
+
 const OPERATORS: readonly ComparisonOperator[] = [
   'GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold',
 ];
@@ -115,7 +132,7 @@ function queryProblems(q: MetricQuery | undefined, field: string): string[] {
   const out: string[] = [];
   if (typeof q.namespace !== 'string' || q.namespace === '') out.push(`${field}namespace: must be a non-empty string; received ${JSON.stringify(q.namespace)}`);
   if (typeof q.metricName !== 'string' || q.metricName === '') out.push(`${field}metricName: must be a non-empty string; received ${JSON.stringify(q.metricName)}`);
-  if (!isStatistic(q.statistic)) out.push(`${field}statistic: must be one of Sum, Average, Minimum, Maximum, SampleCount, p50, p90, p99; received ${JSON.stringify(q.statistic)}`);
+  if (!isStatistic(q.statistic)) out.push(`${field}statistic: must be one of ${STATISTICS.join(', ')}; received ${JSON.stringify(q.statistic)}`);
   if (q.dimensions === null || typeof q.dimensions !== 'object') out.push(`${field}dimensions: must be an object of name → value; received ${String(q.dimensions)}`);
   return out;
 }

@@ -1,7 +1,7 @@
 import { metricsError } from './errors.ts';
 import { dimensionsInclude, seriesKey } from './series-key.ts';
 import { SeriesRing } from './series-ring.ts';
-import { PeriodAccumulator, isStatistic } from './statistics.ts';
+import { PeriodAccumulator, STATISTICS, isStatistic } from './statistics.ts';
 import type {
   Datapoint,
   Dimensions,
@@ -249,7 +249,7 @@ export class MetricStore implements MetricSink, MetricStatisticsSource {
 function invalidStatistic(statistic: unknown) {
   return metricsError(
     'HASTACK_METRICS_INVALID_STATISTIC',
-    `statistic must be one of Sum, Average, Minimum, Maximum, SampleCount, p50, p90, p99; received ${JSON.stringify(statistic)}`,
+    `statistic must be one of ${STATISTICS.join(', ')}; received ${JSON.stringify(statistic)}`,
     { details: { field: 'statistic', received: statistic } },
   );
 }

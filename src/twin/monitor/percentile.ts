@@ -38,10 +38,6 @@ export class PercentileAccumulator {
     this.total += r.seen;
   }
 
-  get empty(): boolean {
-    return this.values.length === 0;
-  }
-
   /** `p` in (0, 1]. Undefined when no samples were added. */
   percentile(p: number): number | undefined {
     const n = this.values.length;

@@ -96,11 +96,16 @@ export function decideTargetTracking(input: TargetTrackingInput): TargetTracking
     `${p.metric} ${formatValue(p.metricValue)} against target ${formatValue(p.target)} on ${current} ` +
     `${current === 1 ? 'instance' : 'instances'} past warmup asks for ${wanted}`;
 
+  // Of several policies, the one asking for the most capacity decides, both ways.
+  const largest = <P extends TargetTrackingPolicyState & { metricValue: number }>(ps: readonly P[]) => {
+    let best = ps[0]!;
+    for (const p of ps) if (proposal(p) > proposal(best)) best = p;
+    return { best, wanted: proposal(best) };
+  };
+
   const outs = input.policies.filter((p) => p.alarmState === 'high').filter(usable);
   if (outs.length > 0) {
-    let best = outs[0]!;
-    for (const p of outs) if (proposal(p) > proposal(best)) best = p;
-    const wanted = proposal(best);
+    const { best, wanted } = largest(outs);
     if (wanted <= desired) {
       return none(
         `${groupName} holds at ${desired}: ${arithmetic(best, wanted)}, which the desired capacity already covers ` +
@@ -125,10 +130,7 @@ export function decideTargetTracking(input: TargetTrackingInput): TargetTracking
         `${names} ${holdouts.length === 1 ? 'is' : 'are'} not in ${holdouts.length === 1 ? 'its' : 'their'} low alarm.`,
     );
   }
-  const ins = voters.filter(usable);
-  let best = ins[0]!;
-  for (const p of ins) if (proposal(p) > proposal(best)) best = p;
-  const wanted = proposal(best);
+  const { best, wanted } = largest(voters.filter(usable));
   const next = clamp(wanted);
   if (next >= desired) {
     return none(
