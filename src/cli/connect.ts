@@ -20,12 +20,16 @@ export function connect(args: ParsedArgs): { card: TwinCard; client: ControlClie
   const dir = stateDirOf(args);
   const card = readLiveCard(dir);
   if (card === undefined) throw twinError('HASTACK_TWIN_NOT_RUNNING', `no twin is running for ${configPath(args)} (no live supervisor in ${dir})`);
-  const token = readFileSync(path.join(dir, 'control.token'), 'utf8').trim();
-  return { card, client: new ControlClient(card.controlApi, token) };
+  return { card, client: controlClient(dir, card) };
+}
+
+/** A client of a live twin's control API, with the token from its state folder. */
+export function controlClient(dir: string, card: TwinCard): ControlClient {
+  return new ControlClient(card.controlApi, readFileSync(path.join(dir, 'control.token'), 'utf8').trim());
 }
 
 /** A positive whole number from a flag, or a user error naming the flag. */
-export function intFlag(args: ParsedArgs, name: string, min = 0, max = 86_400): number | undefined {
+export function intFlag(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
   const v = args.values[name];
   if (v === undefined) return undefined;
   const n = Number(v);

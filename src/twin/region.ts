@@ -5,8 +5,8 @@ import type { ResolvedSpec } from '../spec/types.ts';
 import { realClock, type Clock } from './clock.ts';
 import { AsgController } from './compute/asg-controller.ts';
 import { asgError } from './compute/errors.ts';
-import { ImdsServer } from './compute/imds-server.ts';
-import { newInstanceId } from './compute/instance-id.ts';
+import { ImdsServer, twinInstanceMetadata } from './compute/imds-server.ts';
+import { INSTANCE_ID_PATTERN, newInstanceId } from './compute/instance-id.ts';
 import { ControlServer } from './control/control-server.ts';
 import { twinError } from './control/errors.ts';
 import { controlRoutes } from './control/routes.ts';
@@ -19,7 +19,7 @@ import { Reaper } from './reaper/reaper.ts';
 import { startRegionDatabase, type RegionDatabase } from './region-database.ts';
 import { ScalingLoop, type ScalingOverrides } from './compute/scaling-loop.ts';
 import { ensureStateDir, readLiveCard, readOrCreateSecret, removeCard, stateDirFor, writeCard } from './state-dir.ts';
-import type { TwinStatus } from './status.ts';
+import { allInServiceAndHealthy, type TwinStatus } from './status.ts';
 
 export interface TwinOptions {
   /** A config file to load; or pass `spec`. @default 'hastack.config.ts' */
@@ -128,10 +128,10 @@ export class Twin {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.closing !== undefined) throw twinError('HASTACK_TWIN_NOT_RUNNING', 'the twin was stopped before every target became healthy');
-      const s = this.asg.summaries().filter((i) => i.lifecycle !== 'Terminating');
-      const healthy = s.filter((i) => i.lifecycle === 'InService' && i.target === 'healthy');
-      if (healthy.length === this.asg.desiredCapacity && s.length === healthy.length) return;
+      const s = this.asg.summaries();
+      if (allInServiceAndHealthy(s, this.asg.desiredCapacity)) return;
       if (Date.now() > deadline) {
+        const healthy = s.filter((i) => i.lifecycle === 'InService' && i.target === 'healthy');
         throw twinError('HASTACK_TWIN_NOT_HEALTHY', `after ${Math.round(timeoutMs / 1000)} s, ${healthy.length} of ${this.asg.desiredCapacity} instances are InService with healthy targets (${this.asg.summary}); see \`hastack logs <instance>\``);
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -216,7 +216,7 @@ export class Twin {
     if (id === undefined) return this.events.list().slice(-lines).map((e) => `${new Date(e.at).toISOString()} ${e.source} ${e.message}`);
     const r = this.asg.instance(id);
     const file = r?.logFile ?? path.join(this.stateDir, 'logs', `${id}.log`);
-    if (!/^i-[0-9a-f]{17}$/.test(id) || !existsSync(file)) {
+    if (!INSTANCE_ID_PATTERN.test(id) || !existsSync(file)) {
       throw asgError('HASTACK_ASG_UNKNOWN_INSTANCE', `no log for instance ${JSON.stringify(id)}; expected an id such as i-0123456789abcdef0 from \`hastack status\``, { details: { received: id } });
     }
     return readFileSync(file, 'utf8').split('\n').slice(-lines - 1, -1);
@@ -296,42 +296,30 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     });
     const ports = await lb.start();
     cleanup.unshift(() => lb.close());
-    let asgRef: AsgController | undefined;
     const asg = new AsgController({
       spec,
       stateDir,
       clock,
-      onEvent: (e) => {
-        emit(e);
-      },
+      onEvent: emit,
       registry: reaper,
       instanceEnv: () => database?.env() ?? {},
       targets: {
         registerTarget: (t) => lb.registerTarget(t),
         deregisterTarget: (id) => lb.deregisterTarget(id),
-        targetState: (id) => lb.targetHealth().find((t) => t.id === id)?.state,
+        targetState: (id) => lb.targetState(id),
       },
     });
-    asgRef = asg;
     cleanup.unshift(() => asg.terminateAll('At startup failure the group was deleted.'));
     // Target health changes are what the group reacts to; they only mark it dirty.
     events.subscribe((e) => {
-      if (e.source === 'lb') asgRef?.markDirty();
+      if (e.source === 'lb') asg.markDirty();
     });
     asg.start();
     const collector = new MetricCollector({ spec, asg, metrics, clock });
     collector.start();
     const scaling = new ScalingLoop({ spec, asg, metrics, clock, onEvent: emit, ...(opts.scaling ? { overrides: opts.scaling } : {}) });
     scaling.start();
-    const shellImds = new ImdsServer({
-      instanceId: newInstanceId(),
-      availabilityZone: spec.twin.zones[0]!,
-      region: spec.twin.region,
-      instanceType: 't3.micro',
-      localIpv4: '127.0.0.1',
-      amiId: 'ami-00000000000000000',
-      launchedAt: clock.now(),
-    });
+    const shellImds = new ImdsServer(twinInstanceMetadata(newInstanceId(), spec.twin.zones[0]!, spec.twin.region, clock.now()));
     await shellImds.start();
     cleanup.unshift(() => shellImds.close());
     const token = readOrCreateSecret(stateDir, 'control.token');

@@ -31,6 +31,12 @@ export interface TwinStatus {
   readonly asgSummary: string;
 }
 
+/** Desired capacity is InService and every target healthy: what `up` waits for. */
+export function allInServiceAndHealthy(instances: readonly InstanceSummary[], desired: number): boolean {
+  const active = instances.filter((i) => i.lifecycle !== 'Terminating');
+  return active.length === desired && active.every((i) => i.lifecycle === 'InService' && i.target === 'healthy');
+}
+
 export interface DatabaseStatus {
   readonly engine: 'postgres';
   readonly version: string;

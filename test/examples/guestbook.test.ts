@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ImdsServer, twinInstanceMetadata } from '../../src/twin/compute/imds-server.ts';
 import { findPostgresBinaries, PostgresNode } from '../../src/twin/db/index.ts';
+import { freePort } from '../../src/util/free-port.ts';
 
 const APP_DIR = fileURLToPath(new URL('../../examples/guestbook/', import.meta.url));
 const INSTANCE_ID = 'i-0123456789abcdef0';
@@ -19,29 +19,6 @@ interface RunningApp {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   output(): string;
-}
-
-/** An IMDSv2 look-alike that, like a real instance requiring v2, refuses reads without a token. */
-function startFakeImds(): Promise<http.Server> {
-  const token = randomUUID();
-  const server = http.createServer((req, res) => {
-    if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds'] === '21600') {
-      res.end(token);
-      return;
-    }
-    if (req.headers['x-aws-ec2-metadata-token'] !== token) {
-      res.writeHead(401).end();
-      return;
-    }
-    const answers: Record<string, string> = {
-      '/latest/meta-data/instance-id': INSTANCE_ID,
-      '/latest/meta-data/placement/availability-zone': ZONE,
-    };
-    const body = answers[req.url ?? ''];
-    if (body === undefined) res.writeHead(404).end();
-    else res.end(body);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 function startApp(env: Record<string, string>): Promise<RunningApp> {
@@ -91,7 +68,7 @@ const postJson = (base: string, body: unknown, headers: Record<string, string> =
 describe('guestbook example app', () => {
   let root: string;
   let db: PostgresNode;
-  let imds: http.Server;
+  let imds: ImdsServer;
   let databaseUrl: string;
   let metadataEndpoint: string;
   let app: RunningApp;
@@ -110,8 +87,9 @@ describe('guestbook example app', () => {
     await db.init();
     await db.start();
     databaseUrl = (await db.createDatabase('guestbook')).connectionString;
-    imds = await startFakeImds();
-    metadataEndpoint = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
+    // The twin's own IMDSv2 endpoint (tokens required), the one the app meets on the twin.
+    imds = new ImdsServer(twinInstanceMetadata(INSTANCE_ID, ZONE, 'local-1', Date.now()));
+    metadataEndpoint = await imds.start();
     app = await launch();
     await until('the app to be ready', async () => ((await fetch(`${app.base}/readyz`)).status === 200 ? true : undefined));
   });
@@ -123,7 +101,7 @@ describe('guestbook example app', () => {
         await a.exited;
       }
     }
-    await new Promise((r) => imds?.close(r));
+    await imds?.close();
     await db?.remove();
     await rm(root, { recursive: true, force: true });
   });
@@ -301,10 +279,7 @@ describe('guestbook example app', () => {
   });
 
   it('GIVEN no metadata service WHEN the app starts THEN it falls back to the hostname and zone "unknown" and says so on stderr', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const port = await freePort(); // nothing listens there
     const d = await launch({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` });
     const r = await fetch(`${d.base}/healthz`);
     assert.equal(r.headers.get('x-instance-id'), os.hostname());

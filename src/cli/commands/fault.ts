@@ -1,4 +1,5 @@
 import { twinError } from '../../twin/control/errors.ts';
+import { MAX_FAULT_SECONDS } from '../../twin/control/routes.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { connect, intFlag } from '../connect.ts';
 import type { ParsedArgs } from '../main.ts';
@@ -18,7 +19,7 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault: received ${JSON.stringify(kind ?? '')}, expected one of ${Object.keys(KINDS).join(', ')}`);
   }
   if (target === undefined) throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault ${kind}: missing ${spec.what}`);
-  const seconds = intFlag(args, 'seconds', 1);
+  const seconds = intFlag(args, 'seconds', 1, MAX_FAULT_SECONDS);
   const { client } = connect(args);
   const r = await client.call<{ message: string }>('POST', `/faults/${kind}`, { [spec.field]: target, ...(seconds === undefined ? {} : { seconds }) });
   io.out(args.values['json'] === true ? JSON.stringify(r) : r.message);

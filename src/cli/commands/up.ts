@@ -1,25 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSpec } from '../../spec/index.ts';
-import { ControlClient } from '../../twin/control/control-client.ts';
 import { twinError } from '../../twin/control/errors.ts';
 import { startTwin, type Twin } from '../../twin/region.ts';
 import { ensureStateDir, pidAlive, readLiveCard, stateDirFor } from '../../twin/state-dir.ts';
-import type { TwinStatus } from '../../twin/status.ts';
+import { allInServiceAndHealthy, type TwinStatus } from '../../twin/status.ts';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USER, type CliIo } from '../io.ts';
-import { configPath } from '../connect.ts';
+import { configPath, controlClient } from '../connect.ts';
 import type { ParsedArgs } from '../main.ts';
 import { renderStatus } from '../render-status.ts';
+import { logTail } from '../../util/log-tail.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/hastack.js', import.meta.url));
 const READY_TIMEOUT_MS = 120_000;
-
-function isHealthy(s: TwinStatus): boolean {
-  const all = s.zones.flatMap((z) => z.instances).filter((i) => i.lifecycle !== 'Terminating');
-  return all.length === s.capacity.desired && all.every((i) => i.lifecycle === 'InService' && i.target === 'healthy');
-}
 
 function summary(s: TwinStatus) {
   return {
@@ -78,7 +73,7 @@ async function waitForSupervisor(child: ChildProcess, dir: string, logFile: stri
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.pid === undefined || !pidAlive(child.pid)) {
-      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+      const tail = await logTail(logFile, 20);
       io.err(tail);
       // The supervisor says why it stopped; a user error there (a port in use) is a user error here.
       const userError = / \[HASTACK_[A-Z_]+\]/.test(tail) && !/\[HASTACK_(INTERNAL|TWIN_START_FAILED)\]/.test(tail);
@@ -87,9 +82,8 @@ async function waitForSupervisor(child: ChildProcess, dir: string, logFile: stri
     }
     const card = readLiveCard(dir);
     if (card !== undefined && card.pid === child.pid) {
-      const token = readFileSync(path.join(dir, 'control.token'), 'utf8').trim();
-      const status = await new ControlClient(card.controlApi, token).call<TwinStatus>('GET', '/status').catch(() => undefined);
-      if (status !== undefined && isHealthy(status)) {
+      const status = await controlClient(dir, card).call<TwinStatus>('GET', '/status').catch(() => undefined);
+      if (status !== undefined && allInServiceAndHealthy(status.zones.flatMap((z) => z.instances), status.capacity.desired)) {
         printReady(status, io, json);
         return EXIT_OK;
       }

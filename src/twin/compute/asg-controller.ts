@@ -8,7 +8,7 @@ import type { ProcessRegistry } from '../reaper/reaper.ts';
 import { ActivityLog, type ScalingActivity } from './activity-log.ts';
 import { decideAsg, type AsgAction, type InstanceView, type Lifecycle, type TargetView } from './asg-decide.ts';
 import { asgError } from './errors.ts';
-import { ImdsServer } from './imds-server.ts';
+import { ImdsServer, twinInstanceMetadata } from './imds-server.ts';
 import { newInstanceId } from './instance-id.ts';
 import { InstanceProcess } from './instance-process.ts';
 
@@ -46,6 +46,11 @@ export interface InstanceRecord {
   lifecycle: Lifecycle;
   listening: boolean;
   inServiceAt: number | undefined;
+}
+
+/** Entered service at least the warmup ago: its metrics count towards the group's (AWS instance warmup). */
+export function pastWarmup(r: InstanceRecord, warmupSec: number, now: number): boolean {
+  return r.inServiceAt !== undefined && now - r.inServiceAt >= warmupSec * 1000;
 }
 
 export interface InstanceSummary {
@@ -306,15 +311,7 @@ export class AsgController {
     const id = newInstanceId();
     const now = this.o.clock.now();
     const port = await freePort();
-    const imds = new ImdsServer({
-      instanceId: id,
-      availabilityZone: zone,
-      region: this.o.spec.twin.region,
-      instanceType: 't3.micro',
-      localIpv4: '127.0.0.1',
-      amiId: 'ami-00000000000000000',
-      launchedAt: now,
-    });
+    const imds = new ImdsServer(twinInstanceMetadata(id, zone, this.o.spec.twin.region, now));
     const imdsEndpoint = await imds.start();
     if (this.stopped) {
       await imds.close(); // the group was deleted while this launch was getting ready

@@ -18,6 +18,11 @@ export interface InstanceMetadata {
   readonly launchedAt: number;
 }
 
+/** Metadata of a twin instance: every one is a t3.micro on loopback, in its zone. */
+export function twinInstanceMetadata(instanceId: string, availabilityZone: string, region: string, launchedAt: number): InstanceMetadata {
+  return { instanceId, availabilityZone, region, instanceType: 't3.micro', localIpv4: '127.0.0.1', amiId: 'ami-00000000000000000', launchedAt };
+}
+
 const MAX_TTL = 21600;
 
 export class ImdsServer {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { processCpuSeconds } from '../../util/process-cpu.ts';
 import type { ResolvedCommand } from '../../spec/types.ts';
 import type { ProcessRegistry } from '../reaper/reaper.ts';
 
@@ -105,20 +106,6 @@ export class InstanceProcess {
 
   /** Total CPU seconds (user + system) of the main process, from /proc; undefined where unavailable. */
   cpuSeconds(): number | undefined {
-    const pid = this.child?.pid;
-    if (pid === undefined || this.exited || process.platform !== 'linux') return undefined;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the ")" that ends the command name: state is field 3; utime 14, stime 15.
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const utime = Number(rest[11]);
-      const stime = Number(rest[12]);
-      return (utime + stime) / CLOCK_TICKS;
-    } catch {
-      return undefined;
-    }
+    return this.exited ? undefined : processCpuSeconds(this.child?.pid);
   }
 }
-
-/** USER_HZ; 100 on every mainstream Linux build. */
-const CLOCK_TICKS = 100;

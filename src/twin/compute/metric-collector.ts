@@ -1,6 +1,6 @@
 import type { ResolvedSpec } from '../../spec/types.ts';
 import type { Clock } from '../clock.ts';
-import type { AsgController } from './asg-controller.ts';
+import { pastWarmup, type AsgController } from './asg-controller.ts';
 import type { MetricSink } from '../monitor/types.ts';
 
 /**
@@ -44,7 +44,7 @@ export class MetricCollector {
       const pct = Math.min(100, Math.max(0, ((cpu - prev.cpu) / ((now - prev.at) / 1000)) * 100));
       this.o.metrics.put({ namespace: 'AWS/EC2', name: 'CPUUtilization', dimensions: { InstanceId: r.id }, value: pct, unit: 'Percent', timestamp: now });
       // A warming-up instance does not count towards the group's metric yet (warmup runs from InService).
-      if (r.inServiceAt !== undefined && now - r.inServiceAt >= this.o.spec.autoScaling.instanceWarmup * 1000) {
+      if (pastWarmup(r, this.o.spec.autoScaling.instanceWarmup, now)) {
         this.o.metrics.put({ namespace: 'AWS/EC2', name: 'CPUUtilization', dimensions: { AutoScalingGroupName: group }, value: pct, unit: 'Percent', timestamp: now });
       }
     }

@@ -9,7 +9,7 @@ import {
   type MetricStore,
   type TargetTrackingAlarmPair,
 } from '../monitor/index.ts';
-import type { AsgController } from './asg-controller.ts';
+import { pastWarmup, type AsgController } from './asg-controller.ts';
 
 /** Test-only shortening of AWS's target-tracking alarms (3 datapoints to scale out, 15 to scale in). */
 export interface ScalingOverrides {
@@ -75,8 +75,7 @@ export class ScalingLoop {
     try {
       const { spec, asg, clock } = this.o;
       const now = clock.now();
-      const warmMs = spec.autoScaling.instanceWarmup * 1000;
-      const warm = asg.instanceRecords().filter((r) => r.lifecycle === 'InService' && r.inServiceAt !== undefined && r.inServiceAt + warmMs <= now).length;
+      const warm = asg.instanceRecords().filter((r) => r.lifecycle === 'InService' && pastWarmup(r, spec.autoScaling.instanceWarmup, now)).length;
       const d = decideTargetTracking({
         groupName: asg.name,
         policies: targetTrackingPolicyStates(this.pairs, (n) => this.alarms.describeAlarm(n)),

@@ -31,7 +31,7 @@ function queryInt(q: URLSearchParams, field: string, min: number, max: number, d
 }
 
 /** A day: fault durations beyond it are mistakes (and Node timers overflow past ~24.8 days). */
-const MAX_FAULT_SECONDS = 86_400;
+export const MAX_FAULT_SECONDS = 86_400;
 
 /** The control API's routes, each a thin call into the Twin. */
 export function controlRoutes(twin: () => Twin): ControlRoutes {

@@ -14,7 +14,7 @@ import { createAppDatabase, checkAppDatabaseInput, type AppDatabase } from './ap
 import { dbError } from './errors.ts';
 import { binPath, type PostgresBinaries } from './find-binaries.ts';
 import { freePort } from '../../util/free-port.ts';
-import { logTail } from './log-tail.ts';
+import { logTail } from '../../util/log-tail.ts';
 import { plannedPaths, resolvePaths, type NodePaths } from './node-layout.ts';
 import { ensureBinariesReachable } from './reachable-binaries.ts';
 import { resolveRunAsUser, type RunAsUser } from './run-as.ts';
