@@ -201,13 +201,18 @@ export class ClientConnection implements UpstreamHandler {
     clearTimeout(this.headerTimer);
     clearTimeout(this.lingerTimer);
     this.buf = undefined;
+    this.dropTarget();
+    this.core.forget(this);
+  }
+
+  /** Lets go of the current target: its connection is discarded (never reused mid-exchange), its count ends. */
+  private dropTarget(): void {
     const up = this.up;
-    const t = this.target;
+    const target = this.target;
     this.up = undefined;
     this.target = undefined;
-    if (up !== undefined && t !== undefined) t.pool.discard(up);
-    if (t !== undefined) this.core.end(t);
-    this.core.forget(this);
+    if (up !== undefined && target !== undefined) target.pool.discard(up);
+    if (target !== undefined) this.core.end(target);
   }
 
   private readHeads(): void {
@@ -641,16 +646,11 @@ export class ClientConnection implements UpstreamHandler {
    * the only honest signal.
    */
   private failExchange(status: number): void {
-    const up = this.up;
-    const target = this.target;
-    this.up = undefined;
-    this.target = undefined;
+    this.dropTarget();
     this.res = undefined;
     this.resBuf = undefined;
     this.replay = undefined;
     this.upPaused = false;
-    if (up !== undefined && target !== undefined) target.pool.discard(up);
-    if (target !== undefined) this.core.end(target);
     if (this.headSent) {
       this.socket.destroy();
       return;
