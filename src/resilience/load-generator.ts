@@ -15,6 +15,11 @@ export interface RequestRecord {
   readonly status: number | undefined;
   readonly outcome: Outcome;
   readonly error: string | undefined;
+  /**
+   * The server never took the connection: refused, or reset before the request went out (a
+   * connection still in the accept queue when the listener closed). Such a request is `failed`.
+   */
+  readonly refused: boolean;
   readonly instanceId: string | undefined;
   readonly zone: string | undefined;
 }
@@ -40,7 +45,7 @@ export interface LoadResult {
   readonly ok: number;
   readonly failed: number;
   readonly indeterminate: number;
-  /** Connections refused before anything was sent (the listener was closed); part of `failed`. */
+  /** Requests whose connection the server never took (see RequestRecord.refused); part of `failed`. */
   readonly refused: number;
   readonly instances: ReadonlySet<string>;
 }
@@ -82,18 +87,19 @@ function one(u: URL, opts: LoadOptions, i: number, agent: http.Agent): Promise<R
             status,
             outcome: classifyStatus(status),
             error: undefined,
+            refused: false,
             instanceId: (res.headers['x-instance-id'] as string | undefined) ?? undefined,
             zone: (res.headers['x-availability-zone'] as string | undefined) ?? undefined,
           });
         });
-        res.on('error', (e) => done({ status, outcome: 'indeterminate', error: e.message, instanceId: undefined, zone: undefined }));
+        res.on('error', (e) => done({ status, outcome: 'indeterminate', error: e.message, refused: false, instanceId: undefined, zone: undefined }));
       },
     );
     req.on('finish', () => (wrote = true)); // the whole request is out: from here a failure is indeterminate
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (e: NodeJS.ErrnoException) => {
-      const refused = e.code === 'ECONNREFUSED';
-      done({ status: undefined, outcome: refused || !wrote ? 'failed' : 'indeterminate', error: e.code ?? e.message, instanceId: undefined, zone: undefined });
+      const refused = e.code === 'ECONNREFUSED' || (!wrote && (e.code === 'ECONNRESET' || e.code === 'EPIPE'));
+      done({ status: undefined, outcome: refused || !wrote ? 'failed' : 'indeterminate', error: e.code ?? e.message, refused, instanceId: undefined, zone: undefined });
     });
     req.end(payload?.body);
   });
@@ -136,7 +142,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     ok: count('ok'),
     failed: count('failed'),
     indeterminate: count('indeterminate'),
-    refused: records.filter((r) => r.error === 'ECONNREFUSED').length,
+    refused: records.filter((r) => r.refused).length,
     instances: new Set(records.map((r) => r.instanceId).filter((x): x is string => x !== undefined)),
   };
 }

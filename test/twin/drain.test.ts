@@ -33,7 +33,7 @@ describe('draining', () => {
     // ever being accepted: to the client that is a reset before any response, at the close.
     const backlog = r.records.filter((x) => x.outcome === 'indeterminate' && x.status === undefined && x.error === 'ECONNRESET' && x.sentAt >= closeAt - 100);
     t.diagnostic(
-      `close under load: sent ${r.sent}, ok ${r.ok}, refused after the listener closed ${r.refused}, reset in the accept queue at the close ${backlog.length}, other failures ${r.failed - r.refused}, other indeterminate ${r.indeterminate - backlog.length}`,
+      `close under load: sent ${r.sent}, ok ${r.ok}, never taken by the server (refused, or reset before the request went out) ${r.refused}, reset after the request went out, in the accept queue at the close ${backlog.length}, other failures ${r.failed - r.refused}, other indeterminate ${r.indeterminate - backlog.length}`,
     );
     assert.ok(r.ok >= 100, 'requests before the close succeeded');
     assert.equal(r.failed - r.refused, 0, 'no accepted request failed');
