@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
+import { checkDatabase, resolveDatabase, resolveTwinDatabase } from './database.ts';
 import { specError } from './errors.ts';
 import { stackConfigSchema, type ParsedStackConfig } from './schema.ts';
 import type { CommandConfig, ResolvedCommand, ResolvedSpec, ResolvedTargetTracking } from './types.ts';
@@ -25,6 +26,11 @@ function problemsFromZod(error: z.ZodError): SpecProblem[] {
       for (const key of issue.keys) {
         out.push({ path: joinPath([...issue.path, key]), message: 'unknown field' });
       }
+      continue;
+    }
+    if (issue.code === 'invalid_key') {
+      // A record's key failed its own schema, whose message says what a key must look like.
+      out.push({ path: joinPath(issue.path), message: issue.issues[0]?.message ?? issue.message });
       continue;
     }
     out.push({ path: joinPath(issue.path), message: issue.message });
@@ -75,6 +81,7 @@ function checkInvariants(spec: ResolvedSpec, raw: ParsedStackConfig): SpecProble
   if (spec.loadBalancer.https && t.httpPort !== 0 && t.httpPort === t.httpsPort) {
     problems.push({ path: 'twin.httpsPort', message: `${t.httpsPort} is also twin.httpPort; expected a different port` });
   }
+  problems.push(...checkDatabase(spec, raw.database));
   return problems;
 }
 
@@ -128,11 +135,14 @@ function applyDefaults(c: ParsedStackConfig, configDir: string): ResolvedSpec {
       metricPeriod: as?.metricPeriod ?? 60,
       targetTracking,
     },
+    database: resolveDatabase(c.database),
     twin: {
       region: twinRegion,
       zones: letters.map((l) => `${twinRegion}${l}`),
       httpPort: c.twin?.httpPort ?? 8080,
       httpsPort: c.twin?.httpsPort ?? 8443,
+      fidelity: c.twin?.fidelity ?? 'fast',
+      database: resolveTwinDatabase(c.twin?.database),
     },
   };
 }
@@ -156,7 +166,7 @@ export function checkSpec(config: unknown, options: { configDir?: string } = {})
   if (!parsed.success) {
     const problems = problemsFromZod(parsed.error);
     // Report cross-field problems too: drop the fields that failed and check what remains.
-    const rest = withoutPaths(config, parsed.error.issues.map((i) => i.path));
+    const rest = withoutPaths(config, parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path])));
     const again = stackConfigSchema.safeParse(rest);
     if (again.success) {
       const seen = new Set(problems.map((p) => p.path));

@@ -10,7 +10,8 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
   if (Array.isArray(v)) return 'a list';
-  return `a ${typeof v}`;
+  const t = typeof v;
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }
 
 function intIn(min: number, max: number, unit: string) {
@@ -78,6 +79,57 @@ const targetTrackingSchema = z.union(
   { error: (iss) => `received ${describeValue(iss.input)}, expected false or { target: number }` },
 );
 
+const databaseSchema = object({
+  engine: z
+    .literal('postgres', { error: (iss) => `received ${describeValue(iss.input)}, expected "postgres" (the only engine)` })
+    .optional(),
+  version: text('a PostgreSQL version such as "16" or "16.4"')
+    .regex(/^(1[4-7])(\.\d+)?$/, {
+      error: (iss) => `received ${describeValue(iss.input)}, expected a PostgreSQL major version 14 to 17, optionally with a minor, such as "16" or "16.4"`,
+    })
+    .optional(),
+  deployment: oneOf(['multi-az-instance', 'multi-az-cluster', 'single-az']).optional(),
+  backupRetentionDays: intIn(0, 35, 'days').optional(),
+  backupWindow: text('a UTC window such as "03:00-03:30"')
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {
+      error: (iss) => `received ${describeValue(iss.input)}, expected a UTC window "hh:mm-hh:mm" such as "03:00-03:30"`,
+    })
+    .optional(),
+  deletionProtection: flag().optional(),
+  storageGiB: intIn(20, 65536, 'GiB').optional(),
+  instanceClass: text('an RDS instance class such as "db.t4g.medium"')
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
+      error: (iss) => `received ${describeValue(iss.input)}, expected an RDS instance class such as "db.t4g.medium"`,
+    })
+    .optional(),
+  parameters: z
+    .record(
+      text('a parameter name').regex(/^[a-z_][a-z0-9_.]*$/, {
+        error: (iss) =>
+          `received ${describeValue(iss.input)}, expected a PostgreSQL parameter name: lowercase letters, digits, _ and ., not starting with a digit or .`,
+      }),
+      z.union(
+        [
+          z.string().regex(/^[^\x00-\x1f\x7f]*$/, {
+            error: (iss) => `received ${describeValue(iss.input)}, expected a value without line breaks or control characters`,
+          }),
+          z.number(),
+          z.boolean(),
+        ],
+        { error: (iss) => `received ${describeValue(iss.input)}, expected a string, a finite number or true/false` },
+      ),
+      { error: (iss) => `received ${describeValue(iss.input)}, expected an object of parameter name → value` },
+    )
+    .optional(),
+  strictSync: flag().optional(),
+});
+
+const twinDatabaseSchema = object({
+  probeIntervalMs: intIn(100, 60000, 'milliseconds').optional(),
+  probeTimeoutMs: intIn(100, 60000, 'milliseconds').optional(),
+  failureThreshold: intIn(1, 10, 'probes').optional(),
+});
+
 export const stackConfigSchema = object({
   name: text('a stack name').regex(/^[a-z][a-z0-9-]{0,31}$/, {
     error: (iss) =>
@@ -133,12 +185,15 @@ export const stackConfigSchema = object({
     cpu: targetTrackingSchema.optional(),
     requestCountPerTarget: targetTrackingSchema.optional(),
   }).optional(),
+  database: databaseSchema.optional(),
   twin: object({
     region: text('a region name').regex(/^[a-z][a-z0-9-]{0,20}\d$/, {
       error: (iss) => `received ${describeValue(iss.input)}, expected a name such as "local-1"`,
     }).optional(),
     httpPort: intIn(0, 65535, 'port').optional(),
     httpsPort: intIn(0, 65535, 'port').optional(),
+    fidelity: oneOf(['fast', 'aws']).optional(),
+    database: twinDatabaseSchema.optional(),
   }).optional(),
 });
 

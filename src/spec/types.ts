@@ -1,7 +1,8 @@
 /**
  * The stack config a user writes (`hastack.config.ts`) and the resolved form every target reads.
- * Times are in seconds, as AWS states them. Later sections (database, storage, dns, alarms) join
- * `StackConfig` beside the ones here; the schema is strict so a misspelt field is an error, not a no-op.
+ * Times are in seconds, as AWS states them (the twin's own probe settings are in milliseconds).
+ * Later sections (storage, dns, alarms) join `StackConfig` beside the ones here; the schema is
+ * strict so a misspelt field is an error, not a no-op.
  */
 
 /** A command to run, as argv (no shell). */
@@ -101,6 +102,71 @@ export interface AutoScalingConfig {
   readonly requestCountPerTarget?: TargetTrackingConfig | false;
 }
 
+/** How the database survives the loss of a node or a zone. */
+export type DatabaseDeployment = 'multi-az-instance' | 'multi-az-cluster' | 'single-az';
+
+/**
+ * The app's PostgreSQL database: RDS on AWS, real PostgreSQL servers (one per zone used) on the twin.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.html
+ */
+export interface DatabaseConfig {
+  /** Only PostgreSQL. @default 'postgres' */
+  readonly engine?: 'postgres';
+  /**
+   * Major version (or major.minor) for RDS, 14–17. The twin runs the PostgreSQL it finds and
+   * reports its version. @default '16'
+   */
+  readonly version?: string;
+  /**
+   * `multi-az-instance`: a primary and one synchronous standby in another zone (failover 60–120 s
+   * on RDS). `multi-az-cluster`: a writer and two readable standbys in three zones, a commit waits
+   * for one of them (failover under 35 s; needs 3 zones). `single-az`: one node, no failover.
+   * @default 'multi-az-instance'
+   */
+  readonly deployment?: DatabaseDeployment;
+  /** Days automated backups are kept, 0–35 (0 turns them off; a multi-az-cluster needs at least 1). @default 7 */
+  readonly backupRetentionDays?: number;
+  /** Daily UTC window for automated backups, `hh:mm-hh:mm`, at least 30 minutes; may wrap midnight. @default '03:00-03:30' */
+  readonly backupWindow?: string;
+  /** Refuse to delete the database with the stack. @default true */
+  readonly deletionProtection?: boolean;
+  /**
+   * Allocated storage in GiB, 20–65536; a multi-az-cluster needs at least 100 (its Provisioned
+   * IOPS storage). @default - 20, or 100 for a multi-az-cluster
+   */
+  readonly storageGiB?: number;
+  /**
+   * RDS instance class, e.g. `db.t4g.medium`. A multi-az-cluster takes only the m5d, m6gd, m6id,
+   * r5d, r6gd, r6id and x2iedn families. @default - 'db.t4g.medium', or 'db.m6gd.large' for a multi-az-cluster
+   */
+  readonly instanceClass?: string;
+  /**
+   * PostgreSQL server parameters (the parameter group on RDS), name → value; `true`/`false`
+   * become `on`/`off`. Parameters hastack manages itself (listening, files, replication,
+   * archiving, recovery) are refused. @default {}
+   */
+  readonly parameters?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Refuse commits while no synchronous standby is attached (Patroni's synchronous_mode_strict)
+   * instead of carrying on without one (RDS's behaviour). Needs a multi-az deployment. @default false
+   */
+  readonly strictSync?: boolean;
+}
+
+/** How the twin notices a failed database node. */
+export interface TwinDatabaseConfig {
+  /** Milliseconds between the end of one probe of a node and the start of the next, 100–60000. @default 500 */
+  readonly probeIntervalMs?: number;
+  /**
+   * Milliseconds before a probe counts as failed, 100–60000. A hung node is noticed after about
+   * failureThreshold × (probeIntervalMs + probeTimeoutMs), which must stay within 120000.
+   * @default 1000
+   */
+  readonly probeTimeoutMs?: number;
+  /** Consecutive failed probes before a node counts as down, 1–10. @default 3 */
+  readonly failureThreshold?: number;
+}
+
 /** Settings of the local twin only; AWS ignores them. */
 export interface TwinConfig {
   /** Name of the local region. @default 'local-1' */
@@ -109,6 +175,13 @@ export interface TwinConfig {
   readonly httpPort?: number;
   /** Load balancer HTTPS listener port on loopback, when HTTPS is on. @default 8443 */
   readonly httpsPort?: number;
+  /**
+   * `fast`: fail over as fast as correctness allows. `aws`: RDS-like failover times (60–120 s for
+   * a multi-az-instance, under 35 s for a multi-az-cluster). @default 'fast'
+   */
+  readonly fidelity?: 'fast' | 'aws';
+  /** Database failure detection on the twin. */
+  readonly database?: TwinDatabaseConfig;
 }
 
 export interface StackConfig {
@@ -122,6 +195,7 @@ export interface StackConfig {
   readonly capacity?: CapacityConfig;
   readonly loadBalancer?: LoadBalancerConfig;
   readonly autoScaling?: AutoScalingConfig;
+  readonly database?: DatabaseConfig;
   readonly twin?: TwinConfig;
 }
 
@@ -138,6 +212,22 @@ export interface ResolvedTargetTracking {
   readonly metric: TrackedMetric;
   readonly target: number;
   readonly disableScaleIn: boolean;
+}
+
+/** The database section with every default applied; present even when the config has none. */
+export interface ResolvedDatabase {
+  readonly engine: 'postgres';
+  readonly version: string;
+  readonly deployment: DatabaseDeployment;
+  readonly backupRetentionDays: number;
+  /** UTC, `hh:mm-hh:mm`, at least 30 minutes (the end may be past midnight). */
+  readonly backupWindow: string;
+  readonly deletionProtection: boolean;
+  readonly storageGiB: number;
+  readonly instanceClass: string;
+  /** Values as PostgreSQL reads them: numbers as written, booleans as `on`/`off`. */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly strictSync: boolean;
 }
 
 /** Every default applied, every invariant checked. Both targets read only this. */
@@ -180,11 +270,18 @@ export interface ResolvedSpec {
     readonly metricPeriod: 10 | 20 | 30 | 60;
     readonly targetTracking: readonly ResolvedTargetTracking[];
   };
+  readonly database: ResolvedDatabase;
   readonly twin: {
     readonly region: string;
     /** Twin zone names, e.g. local-1a, local-1b, local-1c (same order as `zones`). */
     readonly zones: readonly string[];
     readonly httpPort: number;
     readonly httpsPort: number;
+    readonly fidelity: 'fast' | 'aws';
+    readonly database: {
+      readonly probeIntervalMs: number;
+      readonly probeTimeoutMs: number;
+      readonly failureThreshold: number;
+    };
   };
 }

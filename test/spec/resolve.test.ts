@@ -70,6 +70,12 @@ describe('resolveSpec', () => {
     assert.ok(p.some((x) => x.startsWith('name: received "Shop!"')));
   });
 
+  it('GIVEN an environment variable name that is not one WHEN checked THEN the key\'s own message is given', () => {
+    assert.deepEqual(problems({ ...minimal, app: { ...minimal.app, env: { 'BAD-NAME': 'x' } } }), [
+      'app.env.BAD-NAME: received "BAD-NAME", expected an environment variable name',
+    ]);
+  });
+
   it('GIVEN min above max WHEN checked THEN the cross-field rule names both', () => {
     assert.ok(problems({ ...minimal, capacity: { min: 4, max: 3 } }).includes('capacity.min: 4 must be <= capacity.max (3)'));
   });
