@@ -3,6 +3,7 @@ import { RESILIENCE_ERRORS } from './resilience/errors.ts';
 import { SPEC_ERRORS } from './spec/errors.ts';
 import { ASG_ERRORS } from './twin/compute/errors.ts';
 import { TWIN_ERRORS } from './twin/control/errors.ts';
+import { RDS_ERRORS } from './twin/database/errors.ts';
 import { DB_ERRORS } from './twin/db/errors.ts';
 import { LB_ERRORS } from './twin/lb/errors.ts';
 import { METRICS_ERRORS } from './twin/monitor/errors.ts';
@@ -21,7 +22,8 @@ export const ERROR_AREAS: readonly { readonly area: string; readonly errors: Rea
   { area: 'Twin and control API', errors: TWIN_ERRORS },
   { area: 'Auto Scaling group', errors: ASG_ERRORS },
   { area: 'Load balancer', errors: LB_ERRORS },
-  { area: 'Database', errors: DB_ERRORS },
+  { area: 'Database nodes', errors: DB_ERRORS },
+  { area: 'Database cluster (RDS)', errors: RDS_ERRORS },
   { area: 'Metrics and alarms', errors: METRICS_ERRORS },
   { area: 'Load generation', errors: RESILIENCE_ERRORS },
 ];

@@ -18,6 +18,10 @@ const OPTIONS = {
   seconds: { type: 'string' },
   desired: { type: 'string' },
   lines: { type: 'string' },
+  fidelity: { type: 'string' },
+  name: { type: 'string' },
+  'to-time': { type: 'string' },
+  as: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -30,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   env: () => import('./commands/env.ts'),
   fault: () => import('./commands/fault.ts'),
   scale: () => import('./commands/scale.ts'),
+  db: () => import('./commands/db.ts'),
   validate: () => import('./commands/validate.ts'),
 };
 

@@ -39,8 +39,21 @@ export function renderStatus(s: TwinStatus): string[] {
   lines.push(...table(rows));
   if (s.database) {
     lines.push('');
-    lines.push(`database: PostgreSQL ${s.database.version} (${s.database.binaries})   endpoint ${s.database.endpoint}`);
-    for (const n of s.database.nodes) lines.push(`  ${n.name}  ${n.zone}  ${n.role}  ${n.state}`);
+    const d = s.database;
+    lines.push(`database: PostgreSQL ${d.version} (${d.binaries}), ${d.deployment}${d.strictSync ? ', strict sync' : ''}`);
+    lines.push(`  writer endpoint ${d.endpoint} → ${d.writerTarget ?? 'nothing (failover in progress)'}`);
+    if (d.readerEndpoint !== undefined) lines.push(`  reader endpoint ${d.readerEndpoint} → ${d.readerTargets.join(', ') || 'nothing'}`);
+    if (d.commitsRefused) lines.push('  commits refused: no synchronous standby (strict mode)');
+    if (d.waiting !== undefined) lines.push(`  waiting: ${d.waiting}`);
+    if (d.lastFailover !== undefined) {
+      lines.push(`  last failover ${new Date(d.lastFailover.at).toISOString().slice(11, 19)}: ${d.lastFailover.from} → ${d.lastFailover.to} in ${d.lastFailover.ms} ms${d.lastFailover.planned ? ' (planned)' : ''}`);
+    }
+    const dbRows = [['NODE', 'ZONE', 'ROLE', 'STATE', 'SYNC', 'LAG']];
+    for (const n of d.nodes) {
+      const lag = n.lagBytes === undefined ? '-' : `${n.lagBytes} B${n.lagSeconds === undefined ? '' : ` / ${n.lagSeconds.toFixed(3)} s`}`;
+      dbRows.push([n.name, n.zone, n.role, n.state, n.sync ?? '-', lag]);
+    }
+    lines.push(...table(dbRows).map((l) => `  ${l}`));
   }
   if (s.activities.length > 0) {
     lines.push('');

@@ -4,8 +4,9 @@ Usage: hastack <command> [options]
 
 Commands:
   up [--config F] [--detach] [--json]   start the local twin (foreground with live status; --detach
-                                         returns once every target is healthy and prints the endpoints)
-  status [--json]                        zones, instances, target health, recent scaling activities
+     [--fidelity fast|aws]               returns once every target is healthy and prints the endpoints);
+                                         --fidelity aws makes database failovers take RDS's 60–120 s
+  status [--json]                        zones, instances, target health, database nodes, recent activities
   down [--purge]                         stop the twin (drains targets first); --purge also deletes .hastack/
   logs [instance] [--lines N]            an instance's output (or the twin's event log)
   env [--json]                           the variables an instance gets, as export lines for eval
@@ -14,6 +15,13 @@ Commands:
   fault resume-instance <id>             SIGCONT a hung instance
   fault zone-outage <zone> [--seconds N] take a zone down (instances and zonal services); back after N s
   fault zone-restore <zone>              bring a zone back now
+  fault db-kill-primary                  SIGKILL the database primary (a crashed host): failover
+  fault db-hang-primary [--seconds N]    SIGSTOP the primary (a hung host); SIGCONT after N s, if alive
+  fault db-kill-standby                  SIGKILL a synchronous standby
+  db failover                            RDS "reboot with failover": the standby takes over
+  db snapshot [--name N]                 take a manual snapshot now
+  db snapshots                           list snapshots and the restorable time window
+  db restore --to-time T [--as NAME]     point-in-time restore into a new database node
   scale --desired N                      set the Auto Scaling group's desired capacity
   validate [--config F]                  check a config: prints ok or every problem (exit 1)
 

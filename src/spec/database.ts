@@ -115,7 +115,7 @@ export function resolveDatabase(c: ParsedStackConfig['database']): ResolvedDatab
 export function resolveTwinDatabase(c: NonNullable<ParsedStackConfig['twin']>['database']): ResolvedSpec['twin']['database'] {
   return {
     probeIntervalMs: c?.probeIntervalMs ?? 500,
-    probeTimeoutMs: c?.probeTimeoutMs ?? 1000,
+    probeTimeoutMs: c?.probeTimeoutMs ?? 500,
     failureThreshold: c?.failureThreshold ?? 3,
   };
 }

@@ -158,9 +158,10 @@ export interface TwinDatabaseConfig {
   /** Milliseconds between the end of one probe of a node and the start of the next, 100–60000. @default 500 */
   readonly probeIntervalMs?: number;
   /**
-   * Milliseconds before a probe counts as failed, 100–60000. A hung node is noticed after about
-   * failureThreshold × (probeIntervalMs + probeTimeoutMs), which must stay within 120000.
-   * @default 1000
+   * Milliseconds before a probe counts as failed, 100–60000. A failed probe is retried at once, so a
+   * hung node is noticed within probeIntervalMs + failureThreshold × probeTimeoutMs (2 s by
+   * default); failureThreshold × (probeIntervalMs + probeTimeoutMs) must stay within 120000.
+   * @default 500
    */
   readonly probeTimeoutMs?: number;
   /** Consecutive failed probes before a node counts as down, 1–10. @default 3 */

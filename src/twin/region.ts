@@ -34,6 +34,8 @@ export interface TwinOptions {
   readonly onEvent?: (e: TwinEvent) => void;
   /** Start the database for the app. @default true */
   readonly database?: boolean;
+  /** 'aws' makes database failovers take as long as RDS's. @default spec.twin.fidelity */
+  readonly fidelity?: 'fast' | 'aws';
   /** Shorter target-tracking alarms for tests (AWS's are 3 and 15 datapoints). */
   readonly scaling?: ScalingOverrides;
   readonly clock?: Clock;
@@ -129,7 +131,10 @@ export class Twin {
     for (;;) {
       if (this.closing !== undefined) throw twinError('HASTACK_TWIN_NOT_RUNNING', 'the twin was stopped before every target became healthy');
       const s = this.asg.summaries();
-      if (allInServiceAndHealthy(s, this.asg.desiredCapacity)) return;
+      if (allInServiceAndHealthy(s, this.asg.desiredCapacity)) {
+        await this.parts.database?.waitUntilReplicated(Math.max(1_000, deadline - Date.now()));
+        return;
+      }
       if (Date.now() > deadline) {
         const healthy = s.filter((i) => i.lifecycle === 'InService' && i.target === 'healthy');
         throw twinError('HASTACK_TWIN_NOT_HEALTHY', `after ${Math.round(timeoutMs / 1000)} s, ${healthy.length} of ${this.asg.desiredCapacity} instances are InService with healthy targets (${this.asg.summary}); see \`hastack logs <instance>\``);
@@ -189,22 +194,38 @@ export class Twin {
     for (const r of this.asg.instanceRecords()) {
       if (r.zone === zone && r.process.signal('SIGKILL')) killed.push(r.id);
     }
-    const db = this.parts.database;
-    const dbHit = db !== undefined && db.zone === zone;
-    if (dbHit) db.kill();
+    const dbNode = this.parts.database?.zoneOut(zone);
     this.later(seconds, () => this.zoneRestore(zone));
     return this.fault(
-      `zone ${zone} is out: killed ${killed.length} instance${killed.length === 1 ? '' : 's'} (${killed.join(', ') || 'none'})${dbHit ? ' and the database node' : ''}${seconds === undefined ? '' : `; back in ${seconds} s`}`,
+      `zone ${zone} is out: killed ${killed.length} instance${killed.length === 1 ? '' : 's'} (${killed.join(', ') || 'none'})${dbNode === undefined ? '' : ` and database node ${dbNode}`}${seconds === undefined ? '' : `; back in ${seconds} s`}`,
     );
   }
 
   zoneRestore(zone: string): string {
     this.asg.setZoneAvailable(zone, true);
-    const db = this.parts.database;
-    if (db !== undefined && db.zone === zone) {
-      void db.restart().catch((err: Error) => this.events.emit({ source: 'db', type: 'restart-failed', message: `database restart failed: ${err.message}` }));
-    }
+    this.parts.database?.zoneBack(zone);
     return this.fault(`zone ${zone} is back`);
+  }
+
+  /** The database, or a coded error when the twin runs without one. */
+  db(): RegionDatabase {
+    const db = this.parts.database;
+    if (db === undefined) throw twinError('HASTACK_TWIN_NO_DATABASE', 'this twin runs without a database');
+    return db;
+  }
+
+  /** SIGKILL of the database primary's process group: RDS sees a crashed host and fails over. */
+  dbKillPrimary(): string {
+    return this.fault(this.db().faults.killPrimary());
+  }
+
+  /** SIGSTOP of the primary's process group (a hung host); SIGCONT after `seconds`, if it still runs. */
+  dbHangPrimary(seconds?: number): string {
+    return this.fault(this.db().faults.hangPrimary(seconds));
+  }
+
+  dbKillStandby(): string {
+    return this.fault(this.db().faults.killStandby());
   }
 
   scale(desired: number): number {
@@ -281,7 +302,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     const metrics = new MetricStore();
     let database: RegionDatabase | undefined;
     if (opts.database ?? true) {
-      database = await startRegionDatabase({ spec, stateDir, registry: reaper, onEvent: emit });
+      database = await startRegionDatabase({ spec, stateDir, registry: reaper, onEvent: emit, metrics, clock, ...(opts.fidelity === undefined ? {} : { fidelity: opts.fidelity }) });
       const db = database;
       cleanup.unshift(() => db.stop());
     }

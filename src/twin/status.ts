@@ -37,18 +37,40 @@ export function allInServiceAndHealthy(instances: readonly InstanceSummary[], de
   return active.length === desired && active.every((i) => i.lifecycle === 'InService' && i.target === 'healthy');
 }
 
+export interface DatabaseNodeStatus {
+  readonly name: string;
+  readonly zone: string;
+  /** `stale`: an old primary or lost standby waiting to be rebuilt or removed; `restored`: made by a point-in-time restore. */
+  readonly role: 'primary' | 'standby' | 'stale' | 'restored';
+  readonly state: 'running' | 'stopped' | 'paused' | 'not answering' | 'zone-out';
+  /** A standby's place in the commit policy. */
+  readonly sync: 'sync' | 'catching up' | 'async' | 'not streaming' | undefined;
+  /** Bytes of WAL the standby has not received yet. */
+  readonly lagBytes: number | undefined;
+  /** Seconds its replay trails the primary (pg_stat_replication.replay_lag). */
+  readonly lagSeconds: number | undefined;
+  readonly pid: number | undefined;
+  readonly port: number;
+  readonly dataDir: string;
+}
+
 export interface DatabaseStatus {
   readonly engine: 'postgres';
   readonly version: string;
+  /** Which PostgreSQL binaries run the nodes: `system: /usr/lib/postgresql/15/bin` or `npm: …`. */
   readonly binaries: string;
-  readonly nodes: readonly {
-    readonly name: string;
-    readonly zone: string;
-    readonly role: 'primary';
-    readonly state: 'running' | 'stopped';
-    readonly pid: number | undefined;
-    readonly port: number;
-    readonly dataDir: string;
-  }[];
+  readonly deployment: 'multi-az-instance' | 'multi-az-cluster' | 'single-az';
+  readonly strictSync: boolean;
+  /** The writer endpoint, host:port: always the current primary. */
   readonly endpoint: string;
+  readonly readerEndpoint: string | undefined;
+  readonly writerTarget: string | undefined;
+  readonly readerTargets: readonly string[];
+  readonly synchronousStandbys: readonly string[];
+  /** Strict mode without a synchronous standby: commits are refused. */
+  readonly commitsRefused: boolean;
+  /** Why the controller waits, when something is wrong that no action can fix yet. */
+  readonly waiting: string | undefined;
+  readonly lastFailover: { readonly from: string; readonly to: string; readonly ms: number; readonly at: number; readonly planned: boolean } | undefined;
+  readonly nodes: readonly DatabaseNodeStatus[];
 }

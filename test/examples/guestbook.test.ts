@@ -1,73 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ImdsServer, twinInstanceMetadata } from '../../src/twin/compute/imds-server.ts';
-import { findPostgresBinaries, PostgresNode } from '../../src/twin/db/index.ts';
 import { freePort } from '../../src/util/free-port.ts';
+import { postJson, startApp, startGuestbookDatabase, until, type GuestbookDatabase, type RunningApp } from './guestbook-harness.ts';
 
-const APP_DIR = fileURLToPath(new URL('../../examples/guestbook/', import.meta.url));
 const INSTANCE_ID = 'i-0123456789abcdef0';
 const ZONE = 'local-1b';
 
-interface RunningApp {
-  readonly base: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
-function startApp(env: Record<string, string>): Promise<RunningApp> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: APP_DIR,
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start within 20 s:\n${out}`)), 20_000);
-    const onData = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m === null) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      resolve({ base: m[1]!, child, exited, output: () => out });
-    };
-    child.stdout!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`app exited with ${code} while starting:\n${out}`));
-    });
-  });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const postJson = (base: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base}/entries`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-
 describe('guestbook example app', () => {
-  let root: string;
-  let db: PostgresNode;
+  let gdb: GuestbookDatabase;
   let imds: ImdsServer;
   let databaseUrl: string;
   let metadataEndpoint: string;
@@ -81,29 +24,21 @@ describe('guestbook example app', () => {
   };
 
   before(async () => {
-    root = await mkdtemp(path.join(os.tmpdir(), 'hastack-guestbook-test-'));
-    await chmod(root, 0o755);
-    db = new PostgresNode({ name: 'db-a', zone: 'local-1a', dataDir: path.join(root, 'db-a', 'data'), binaries: await findPostgresBinaries() });
-    await db.init();
-    await db.start();
-    databaseUrl = (await db.createDatabase('guestbook')).connectionString;
+    gdb = await startGuestbookDatabase();
+    databaseUrl = gdb.databaseUrl;
     // The twin's own IMDSv2 endpoint (tokens required), the one the app meets on the twin.
     imds = new ImdsServer(twinInstanceMetadata(INSTANCE_ID, ZONE, 'local-1', Date.now()));
     metadataEndpoint = await imds.start();
-    app = await launch();
+    // A short readiness grace, so the database-stopped case below turns "not ready" quickly; the
+    // grace itself is tested in guestbook-failover.test.ts.
+    app = await launch({ READINESS_DB_GRACE_MS: '1000' });
     await until('the app to be ready', async () => ((await fetch(`${app.base}/readyz`)).status === 200 ? true : undefined));
   });
 
   after(async () => {
-    for (const a of apps) {
-      if (a.child.exitCode === null && a.child.signalCode === null) {
-        a.child.kill('SIGKILL');
-        await a.exited;
-      }
-    }
+    for (const a of apps) await a.kill();
     await imds?.close();
-    await db?.remove();
-    await rm(root, { recursive: true, force: true });
+    await gdb?.remove();
   });
 
   it('GIVEN the metadata endpoint WHEN any path is requested THEN X-Instance-Id and X-Availability-Zone name this instance, and the page says who served it', async () => {
@@ -230,23 +165,25 @@ describe('guestbook example app', () => {
     assert.deepEqual(await slow.json(), { waitedMs: 100 });
   });
 
-  it('GIVEN a running app WHEN the database stops THEN /readyz turns 503 with a reason while /healthz stays 200, and 200 again once it is back', async () => {
+  it('GIVEN a running app WHEN the database stays stopped past the readiness grace THEN /readyz turns 503 with a reason while /healthz stays 200, and 200 again once it is back', async () => {
     assert.equal((await fetch(`${app.base}/readyz`)).status, 200);
-    await db.stop({ mode: 'fast' });
+    await gdb.node.stop({ mode: 'fast' });
     try {
       const reason = await until<string>('readyz 503', async () => {
         const r = await fetch(`${app.base}/readyz`);
         const text = await r.text();
         return r.status === 503 ? text : undefined;
       });
-      assert.match(reason, /^not ready: /);
+      assert.match(reason, /^not ready: database unreachable for \d+\.\d s/);
       const health = await fetch(`${app.base}/healthz`);
       assert.equal(health.status, 200);
       assert.equal((await health.text()).trim(), 'ok');
+      // Refused while connecting: nothing was written, so it is plainly unavailable, not "unknown".
       const write = await postJson(app.base, { name: 'A', message: 'while down' });
       assert.equal(write.status, 503);
+      assert.equal(((await write.json()) as { error: string }).error, 'database_unavailable');
     } finally {
-      await db.start();
+      await gdb.node.start();
     }
     await until('readyz 200', async () => ((await fetch(`${app.base}/readyz`)).status === 200 ? true : undefined));
     assert.equal((await postJson(app.base, { name: 'A', message: 'back again' })).status, 201);

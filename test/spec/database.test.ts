@@ -37,7 +37,7 @@ describe('database section', () => {
       strictSync: false,
     });
     assert.equal(s.twin.fidelity, 'fast');
-    assert.deepEqual(s.twin.database, { probeIntervalMs: 500, probeTimeoutMs: 1000, failureThreshold: 3 });
+    assert.deepEqual(s.twin.database, { probeIntervalMs: 500, probeTimeoutMs: 500, failureThreshold: 3 });
   });
 
   it('GIVEN a multi-az-cluster with nothing else set WHEN resolved THEN its defaults are ones RDS accepts for a cluster', () => {

@@ -1,26 +1,31 @@
 /**
  * Routes. Every response carries X-Instance-Id and X-Availability-Zone, so a client behind the
- * load balancer can tell which instance and zone answered it.
+ * load balancer can tell which instance and zone answered it. Reads, and writes that carry an
+ * idempotency key, ride out a short database failover by retrying (with-retry.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
 import { parseBody } from './body.ts';
 import { isUnavailable } from './database.ts';
-import { createEntry, listEntries } from './entries.ts';
+import { createEntry, listEntries, type Entry } from './entries.ts';
 import { HttpError, sendHtml, sendJson, sendText } from './http.ts';
 import type { Identity } from './identity.ts';
 import { burnCpu, LOAD_LIMITS, sleep } from './load.ts';
 import { log } from './log.ts';
 import { renderPage } from './page.ts';
 import type { Readiness } from './readiness.ts';
+import { describeReadiness } from './readiness-rule.ts';
 import type { SchemaKeeper } from './schema.ts';
 import { validateEntry, validateIdempotencyKey, type Problem } from './validation.ts';
+import { OutcomeUnknownError, withRetry } from './with-retry.ts';
 
+/** What the handlers share with the process: set once shutdown begins. */
 export interface AppState {
   shuttingDown: boolean;
 }
 
+/** What the routes need. */
 export interface AppDeps {
   readonly pool: pg.Pool;
   readonly identity: Identity;
@@ -31,13 +36,14 @@ export interface AppDeps {
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
+/** The request handler for node:http. */
 export function createHandler(d: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/': { GET: (_req, res) => home(d, res) },
     '/entries': {
       GET: async (_req, res) => {
         requireSchema(d);
-        sendJson(res, 200, { entries: await listEntries(d.pool) });
+        sendJson(res, 200, { entries: await readEntries(d) });
       },
       POST: (req, res) => postEntry(d, req, res),
     },
@@ -90,7 +96,7 @@ async function home(d: AppDeps, res: ServerResponse): Promise<void> {
   const model = { identity: d.identity, idempotencyKey: randomUUID() };
   try {
     requireSchema(d);
-    sendHtml(res, 200, renderPage({ ...model, entries: await listEntries(d.pool) }));
+    sendHtml(res, 200, renderPage({ ...model, entries: await readEntries(d) }));
   } catch (err) {
     if (!(err instanceof HttpError) && !isUnavailable(err)) throw err;
     sendHtml(res, 503, renderPage({ ...model, entries: undefined, notice: 'The guestbook cannot reach its database right now; try again in a moment.' }), {
@@ -121,7 +127,10 @@ async function postEntry(d: AppDeps, req: IncomingMessage, res: ServerResponse):
   }
 
   requireSchema(d);
-  const result = await createEntry(d.pool, entry.value, key, d.identity);
+  // With a key a retry after a lost connection cannot make a second entry (the key is unique);
+  // without one, only a failure before the statement was sent is retried.
+  const input = entry.value;
+  const result = await withRetry(d.pool, (db) => createEntry(db, input, key, d.identity), { idempotent: key !== undefined });
   if (result.kind === 'key-reused') {
     sendJson(res, 422, {
       error: 'idempotency_key_reused',
@@ -146,7 +155,12 @@ async function readyz(d: AppDeps, res: ServerResponse): Promise<void> {
   if (!d.schema.ready) return sendText(res, 503, `not ready: schema not created yet (${d.schema.reason ?? 'pending'})`);
   const r = await d.readiness.get();
   if (d.state.shuttingDown) return sendText(res, 503, 'not ready: shutting down');
-  sendText(res, r.ready ? 200 : 503, r.ready ? 'ready' : `not ready: ${r.reason ?? 'unknown'}`);
+  sendText(res, r.ready ? 200 : 503, describeReadiness(r));
+}
+
+/** Reads are idempotent: retried on a connection-class failure. */
+function readEntries(d: AppDeps): Promise<Entry[]> {
+  return withRetry(d.pool, (db) => listEntries(db), { idempotent: true });
 }
 
 function requireSchema(d: AppDeps): void {
@@ -178,9 +192,23 @@ function msParam(url: URL, def: number, max: number): number {
 function fail(res: ServerResponse, err: unknown): void {
   if (err instanceof HttpError) {
     sendJson(res, err.status, err.body, err.headers);
+  } else if (err instanceof OutcomeUnknownError) {
+    sendJson(
+      res,
+      503,
+      {
+        error: 'outcome_unknown',
+        message:
+          'the connection to the database was lost while the entry was being written, so it may or may not have been saved, ' +
+          'and sending it again as it is could make a second entry; send writes with an Idempotency-Key header ' +
+          '(one key per entry, the same on every retry) and they can always be retried safely',
+        cause: err.cause instanceof Error ? err.cause.message : String(err.cause),
+      },
+      { 'Retry-After': '1' },
+    );
   } else if (isUnavailable(err)) {
-    // For a write this outcome is unknown to the client: it may have committed. A retry with the
-    // same Idempotency-Key is safe either way.
+    // Failed before anything was written, or a read, or a write with a key after its retries: a
+    // retry by the client (with the same Idempotency-Key for a write) is safe.
     sendJson(res, 503, { error: 'database_unavailable', message: `the database cannot serve right now: ${(err as Error).message}` }, { 'Retry-After': '1' });
   } else {
     log.warn(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -12,14 +12,22 @@ export interface Config {
   readonly metadataEndpoint: string;
   /** AWS_EC2_METADATA_DISABLED=true skips the metadata service, as in the AWS SDKs. @default false */
   readonly metadataDisabled: boolean;
+  /**
+   * READINESS_DB_GRACE_MS: how long the database may be unreachable before /readyz reports not
+   * ready; longer than a failover takes, so one blip does not fail every instance at once. 0 reports
+   * not ready at the first failed check. @default 15000
+   */
+  readonly readinessDbGraceMs: number;
 }
 
+/** Every problem with the environment, reported together. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid environment: ${problems.join('; ')}`);
   }
 }
 
+/** Reads and checks the environment; throws a ConfigError naming each bad variable. */
 export function readConfig(env: NodeJS.ProcessEnv): Config {
   const problems: string[] = [];
   const int = (name: string, def: number, min: number, max: number): number => {
@@ -34,6 +42,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   };
   const port = int('PORT', 8080, 0, 65535);
   const shutdownSeconds = int('SHUTDOWN_TIMEOUT_SECONDS', 30, 1, 3600);
+  const readinessDbGraceMs = int('READINESS_DB_GRACE_MS', 15_000, 0, 600_000);
   const databaseUrl = env['DATABASE_URL'] ?? '';
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push(`DATABASE_URL must be a postgresql:// connection string (received ${databaseUrl === '' ? 'nothing' : 'another scheme'})`);
@@ -50,5 +59,6 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     shutdownTimeoutMs: shutdownSeconds * 1000,
     metadataEndpoint,
     metadataDisabled: (env['AWS_EC2_METADATA_DISABLED'] ?? '').toLowerCase() === 'true',
+    readinessDbGraceMs,
   };
 }

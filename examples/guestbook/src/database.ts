@@ -1,10 +1,13 @@
 /**
  * The connection pool and how database failures are told apart from bugs. Timeouts are short on
- * purpose: during a database failover a request should fail fast (and be retried by the client
- * with the same Idempotency-Key) rather than hold a connection of the load balancer for minutes.
+ * purpose: during a database failover a request should fail fast (after the few retries of
+ * with-retry.ts, then by the client with the same Idempotency-Key) rather than hold a connection of
+ * the load balancer for minutes.
  */
 import pg from 'pg';
+import { classifyFailure } from './retry-rule.ts';
 
+/** The app's connection pool; lost idle connections are logged through `warn` and replaced. */
 export function createPool(databaseUrl: string, instanceId: string, warn: (msg: string) => void): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -17,30 +20,23 @@ export function createPool(databaseUrl: string, instanceId: string, warn: (msg: 
     keepAlive: true,
     application_name: `guestbook ${instanceId}`.slice(0, 63),
   });
-  // An idle client whose server went away (restart, failover) emits here; without a listener
-  // that would crash the process. The pool drops the client and opens a new one when needed.
+  // An idle client whose server went away (restart, failover, a terminated session) emits here;
+  // without a listener that would crash the process. The pool drops the client and opens a new one
+  // for the next request. (A checked-out client has its own listener: see with-retry.ts.)
   pool.on('error', (err) => warn(`database connection lost: ${err.message}`));
   return pool;
 }
 
-const UNAVAILABLE_SQLSTATES = new Set([
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now (starting up, or a standby not yet consistent)
-  '53300', // too_many_connections
-  '57014', // query_canceled (statement_timeout)
-  '25006', // read_only_sql_transaction: we reached a standby, e.g. just after a failover
-]);
+/** The database is up but too slow: statement_timeout (57014) or the client's query_timeout. */
+const TIMEOUT = { sqlstate: '57014', message: /Query read timeout/i } as const;
 
 /**
  * True when the error means "the database cannot serve right now" (answer 503, retry later) rather
- * than a bug in this app (answer 500).
+ * than a bug in this app (answer 500): a connection-class failure (retry-rule.ts, the errors worth
+ * retrying at once) or a timeout (not retried at once, but the client may try again later).
  */
 export function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e.code === 'string' ? e.code : '';
-  if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)) return true;
-  const msg = typeof e.message === 'string' ? e.message : '';
-  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection is closed|Client has encountered a connection error/i.test(msg);
+  if (classifyFailure(err, 'query').kind === 'connection') return true;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  return e.code === TIMEOUT.sqlstate || (typeof e.message === 'string' && TIMEOUT.message.test(e.message));
 }

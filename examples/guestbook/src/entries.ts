@@ -22,6 +22,9 @@ export type CreateResult =
   /** The key was first used for a different entry. */
   | { readonly kind: 'key-reused'; readonly entry: Entry };
 
+/** A pool or one of its connections: anything that runs a query. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
 interface Row {
   id: string;
   name: string;
@@ -42,20 +45,26 @@ const toEntry = (r: Row): Entry => ({
   createdAt: r.created_at.toISOString(),
 });
 
-export async function listEntries(pool: pg.Pool, limit = 50): Promise<Entry[]> {
-  const r = await pool.query<Row>(`SELECT ${COLUMNS} FROM entries ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
+/** The latest entries, newest first. */
+export async function listEntries(db: Queryable, limit = 50): Promise<Entry[]> {
+  const r = await db.query<Row>(`SELECT ${COLUMNS} FROM entries ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
   return r.rows.map(toEntry);
 }
 
+/**
+ * Adds an entry, or with a key already used returns the entry that key made (`replayed` when it
+ * is the same entry, `key-reused` when not). Safe to run again after a lost connection when a key
+ * is given; without one, running it again could make a second entry.
+ */
 export async function createEntry(
-  pool: pg.Pool,
+  db: Queryable,
   input: EntryInput,
   idempotencyKey: string | undefined,
   identity: Identity,
 ): Promise<CreateResult> {
   // ON CONFLICT waits for a concurrent insert of the same key to commit, then does nothing; the
   // SELECT that follows sees that row. So two racing requests with one key still make one entry.
-  const inserted = await pool.query<Row>(
+  const inserted = await db.query<Row>(
     `INSERT INTO entries (name, message, idempotency_key, instance_id, zone)
      VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (idempotency_key) DO NOTHING
@@ -64,7 +73,7 @@ export async function createEntry(
   );
   const row = inserted.rows[0];
   if (row !== undefined) return { kind: 'created', entry: toEntry(row) };
-  const existing = await pool.query<Row>(`SELECT ${COLUMNS} FROM entries WHERE idempotency_key = $1`, [idempotencyKey]);
+  const existing = await db.query<Row>(`SELECT ${COLUMNS} FROM entries WHERE idempotency_key = $1`, [idempotencyKey]);
   const first = existing.rows[0];
   if (first === undefined) throw new Error(`entry with idempotency key ${idempotencyKey} vanished`);
   const entry = toEntry(first);

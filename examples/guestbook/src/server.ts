@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     check: async () => {
       await pool.query('SELECT 1');
     },
+    graceMs: config.readinessDbGraceMs,
   });
   const state: AppState = { shuttingDown: false };
 

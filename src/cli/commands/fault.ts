@@ -10,6 +10,9 @@ const KINDS = {
   'resume-instance': { field: 'id', what: 'an instance id' },
   'zone-outage': { field: 'zone', what: 'a zone name' },
   'zone-restore': { field: 'zone', what: 'a zone name' },
+  'db-kill-primary': { field: undefined, what: '' },
+  'db-hang-primary': { field: undefined, what: '' },
+  'db-kill-standby': { field: undefined, what: '' },
 } as const;
 
 export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -18,10 +21,15 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   if (spec === undefined) {
     throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault: received ${JSON.stringify(kind ?? '')}, expected one of ${Object.keys(KINDS).join(', ')}`);
   }
-  if (target === undefined) throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault ${kind}: missing ${spec.what}`);
+  if (spec.field === undefined) {
+    if (target !== undefined) throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault ${kind}: received an extra argument ${JSON.stringify(target)}, expected none`);
+  } else if (target === undefined) {
+    throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault ${kind}: missing ${spec.what}`);
+  }
   const seconds = intFlag(args, 'seconds', 1, MAX_FAULT_SECONDS);
   const { client } = connect(args);
-  const r = await client.call<{ message: string }>('POST', `/faults/${kind}`, { [spec.field]: target, ...(seconds === undefined ? {} : { seconds }) });
+  const body = { ...(spec.field === undefined ? {} : { [spec.field]: target }), ...(seconds === undefined ? {} : { seconds }) };
+  const r = await client.call<{ message: string }>('POST', `/faults/${kind}`, body);
   io.out(args.values['json'] === true ? JSON.stringify(r) : r.message);
   return EXIT_OK;
 }

@@ -16,6 +16,14 @@ import { logTail } from '../../util/log-tail.ts';
 const BIN = fileURLToPath(new URL('../../../bin/hastack.js', import.meta.url));
 const READY_TIMEOUT_MS = 120_000;
 
+/** `--fidelity fast|aws`, checked before anything starts. */
+function fidelityFlag(args: ParsedArgs): 'fast' | 'aws' | undefined {
+  const v = args.values['fidelity'];
+  if (v === undefined) return undefined;
+  if (v !== 'fast' && v !== 'aws') throw twinError('HASTACK_CONTROL_BAD_REQUEST', `--fidelity: received ${JSON.stringify(v)}, expected fast or aws`);
+  return v;
+}
+
 function summary(s: TwinStatus) {
   return {
     endpoint: s.endpoint,
@@ -25,6 +33,7 @@ function summary(s: TwinStatus) {
     pid: s.pid,
     zones: Object.fromEntries(s.zones.map((z) => [z.name, z.instances.map((i) => ({ id: i.id, pid: i.pid, port: i.port, lifecycle: i.lifecycle, target: i.target }))])),
     database: s.database?.endpoint,
+    databaseReader: s.database?.readerEndpoint,
   };
 }
 
@@ -37,6 +46,7 @@ function printReady(s: TwinStatus, io: CliIo, json: boolean): void {
   io.out(`  app          ${s.endpoint}`);
   if (s.httpsEndpoint) io.out(`  app (https)  ${s.httpsEndpoint}`);
   io.out(`  control API  ${s.controlApi}`);
+  if (s.database) io.out(`  database     ${s.database.endpoint} (writer, ${s.database.deployment})${s.database.readerEndpoint ? `, ${s.database.readerEndpoint} (reader)` : ''}`);
   io.out(`  state        ${s.stateDir}`);
   for (const z of s.zones) io.out(`  ${z.name}    ${z.instances.map((i) => i.id).join(', ') || '(none)'}`);
 }
@@ -51,7 +61,8 @@ async function detach(args: ParsedArgs, io: CliIo): Promise<number> {
   if (live !== undefined) throw twinError('HASTACK_TWIN_ALREADY_RUNNING', `a twin of ${live.name} is already running (pid ${live.pid}, ${live.endpoint}); run \`hastack down\` first`);
   const logFile = path.join(dir, 'up.log');
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [BIN, 'up', '--config', file], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, HASTACK_DETACHED: '1' } });
+  const fidelity = fidelityFlag(args);
+  const child = spawn(process.execPath, [BIN, 'up', '--config', file, ...(fidelity === undefined ? [] : ['--fidelity', fidelity])], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, HASTACK_DETACHED: '1' } });
   closeSync(fd);
   child.unref();
   child.on('error', () => {}); // a failed spawn shows up as a dead pid below
@@ -116,8 +127,10 @@ async function foreground(args: ParsedArgs, io: CliIo): Promise<number> {
   });
   try {
     io.err('starting the twin…');
+    const fidelity = fidelityFlag(args);
     twin = await startTwin({
       configFile: configPath(args),
+      ...(fidelity === undefined ? {} : { fidelity }),
       onEvent: (e) => {
         if (!live) io.err(`${new Date(e.at).toISOString()} ${e.source}: ${e.message}`);
       },

@@ -5,6 +5,10 @@ export const TWIN_ERRORS = {
     source: 'user',
     summary: 'A twin for this config is already running (its supervisor is alive); `hastack down` stops it.',
   },
+  HASTACK_TWIN_NO_DATABASE: {
+    source: 'user',
+    summary: 'A database command was sent to a twin started without a database.',
+  },
   HASTACK_TWIN_NOT_RUNNING: {
     source: 'user',
     summary: 'No twin is running for this config; `hastack up` starts one.',

@@ -19,6 +19,13 @@ function optInt(body: Record<string, unknown>, field: string, min: number, max: 
   return v;
 }
 
+function optStr(body: Record<string, unknown>, field: string): string | undefined {
+  const v = body[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw twinError('HASTACK_CONTROL_BAD_REQUEST', `${field}: received ${JSON.stringify(v)}, expected a string`);
+  return v;
+}
+
 /** A whole-number query parameter, or its default when absent. */
 function queryInt(q: URLSearchParams, field: string, min: number, max: number, dflt: number): number {
   const v = q.get(field);
@@ -50,6 +57,13 @@ export function controlRoutes(twin: () => Twin): ControlRoutes {
     'POST /faults/resume-instance': (b) => ({ message: twin().resumeInstance(str(b, 'id', 'an instance id')) }),
     'POST /faults/zone-outage': (b) => ({ message: twin().zoneOutage(str(b, 'zone', 'a zone name'), optInt(b, 'seconds', 1, MAX_FAULT_SECONDS)) }),
     'POST /faults/zone-restore': (b) => ({ message: twin().zoneRestore(str(b, 'zone', 'a zone name')) }),
+    'POST /faults/db-kill-primary': () => ({ message: twin().dbKillPrimary() }),
+    'POST /faults/db-hang-primary': (b) => ({ message: twin().dbHangPrimary(optInt(b, 'seconds', 1, MAX_FAULT_SECONDS)) }),
+    'POST /faults/db-kill-standby': () => ({ message: twin().dbKillStandby() }),
+    'POST /db/failover': async () => ({ failover: await twin().db().failover() }),
+    'GET /db/snapshots': async () => ({ snapshots: await twin().db().snapshots() }),
+    'POST /db/snapshots': async (b) => ({ snapshot: await twin().db().snapshot(optStr(b, 'name')) }),
+    'POST /db/restore': async (b) => ({ restore: await twin().db().restore(str(b, 'toTime', 'an ISO 8601 time such as 2026-11-23T10:15:00Z'), optStr(b, 'as')) }),
     'POST /shutdown': () => {
       // Answer first; the supervisor's host (the `up` command) exits once close() is done.
       setImmediate(() => void twin().close().catch(() => undefined)); // close() reports its own failures as events

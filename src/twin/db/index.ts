@@ -21,3 +21,20 @@ export {
 export type { AppDatabase } from './app-database.ts';
 export type { NodePaths } from './node-layout.ts';
 export { resolveRunAsUser, type RunAsUser } from './run-as.ts';
+export { takeBaseBackup, type BaseBackupOptions, type BaseBackupResult, type CloneMethod } from './base-backup.ts';
+export {
+  ensureReplicationRole,
+  configureStandby,
+  repointStandby,
+  promote,
+  type StandbySource,
+} from './replication.ts';
+export { applyCommitPolicy, synchronousStandbyNames, type CommitPolicy } from './commit-policy.ts';
+export {
+  readPrimaryReplication,
+  readStandbyPosition,
+  type PrimaryReplication,
+  type ReplicationRow,
+  type StandbyPosition,
+} from './replication-status.ts';
+export { compareLsn, lsnToBigInt, formatLsn } from './lsn.ts';

@@ -15,6 +15,7 @@ import { dbError } from './errors.ts';
 import { binPath, type PostgresBinaries } from './find-binaries.ts';
 import { freePort } from '../../util/free-port.ts';
 import { logTail } from '../../util/log-tail.ts';
+import { processesIn } from '../../util/processes-in.ts';
 import { plannedPaths, resolvePaths, type NodePaths } from './node-layout.ts';
 import { ensureBinariesReachable } from './reachable-binaries.ts';
 import { resolveRunAsUser, type RunAsUser } from './run-as.ts';
@@ -165,6 +166,21 @@ export class PostgresNode {
     return 'created';
   }
 
+  /**
+   * Makes this node the owner of a data folder cloned from another node (see takeBaseBackup): the
+   * clone carries the source's role catalog, so the node signs in with the source's superuser
+   * password, which is written to its password file for later starts. Call it before or after the
+   * clone; it resolves the node's final paths, whose `dataDir` is where the clone belongs.
+   */
+  async adoptClone(superuserPassword: string): Promise<NodePaths> {
+    const { runAs, paths } = await this.#prepare();
+    await writeFile(paths.passwordFile, superuserPassword + '\n', { mode: 0o600 });
+    await chmod(paths.passwordFile, 0o600);
+    if (runAs !== undefined) await chown(paths.passwordFile, runAs.uid, runAs.gid);
+    this.#password = superuserPassword;
+    return paths;
+  }
+
   /** Starts the server and resolves once it accepts connections. Does nothing while it runs. */
   start(): Promise<void> {
     if (this.#starting !== undefined) return this.#starting;
@@ -193,7 +209,7 @@ export class PostgresNode {
     // would make the new one refuse to start.
     const previous = this.#child;
     if (previous?.pid !== undefined && this.#stopped !== previous) {
-      await sweepGroup(previous.pid);
+      await sweepGroup(previous.pid, paths.dataDir);
       this.#stopped = previous;
       this.#opts.registry?.remove(previous.pid);
     }
@@ -308,7 +324,7 @@ export class PostgresNode {
       signal(pid, mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
       // A paused server (SIGSTOP of its group, a frozen-zone fault) would sit on the signal until
       // the timeout; resuming it lets the shutdown proceed at once.
-      signal(-pid, 'SIGCONT');
+      signalServer(pid, this.#paths.dataDir, 'SIGCONT');
       const timeoutMs = options.timeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
@@ -318,11 +334,11 @@ export class PostgresNode {
       clearTimeout(timer);
       if (timedOut) {
         escalated = true;
-        signal(-pid, 'SIGKILL');
+        signalServer(pid, this.#paths.dataDir, 'SIGKILL');
       }
       await this.#exited;
     }
-    await sweepGroup(pid);
+    await sweepGroup(pid, this.#paths.dataDir);
     this.#stopped = child;
     this.#opts.registry?.remove(pid);
     this.#emit(
@@ -333,13 +349,16 @@ export class PostgresNode {
   }
 
   /**
-   * Sends a signal to the postmaster (as `kill <pid>` would), or to its whole process group — a
-   * SIGSTOP/SIGCONT of the group pauses and resumes the server with its backends, as a frozen host.
+   * Sends a signal to the postmaster (as `kill <pid>` would), or to every process of the server —
+   * a SIGSTOP/SIGCONT of all pauses and resumes the server with its backends, as a frozen host; a
+   * SIGKILL of all is a crashed host. The postmaster goes first, so it cannot fork or restart a
+   * child meanwhile. Backends make their own process groups, so they are found by their working
+   * folder, the data folder.
    */
   kill(sig: NodeJS.Signals, options: { group?: boolean } = {}): boolean {
     const pid = this.pid;
     if (pid === undefined) return false;
-    return signal(options.group === true ? -pid : pid, sig);
+    return options.group === true ? signalServer(pid, this.#paths.dataDir, sig) : signal(pid, sig);
   }
 
   /** Resolves when the current server process exits (at once when none runs). */
@@ -509,27 +528,53 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function runToEnd(
+/**
+ * Runs a PostgreSQL tool to its end (as `runAs` when given) and keeps the last 8 KiB of its output.
+ * `env` adds to the minimal environment, e.g. PGPASSWORD, which stays out of the command line;
+ * after `timeoutMs` the tool is killed (SIGKILL) and the result says so.
+ */
+export function runToEnd(
   cmd: string,
   args: readonly string[],
-  o: { cwd: string; runAs: RunAsUser | undefined },
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  o: { cwd: string; runAs: RunAsUser | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: o.cwd,
-      env: childEnv(),
+      env: { ...childEnv(), ...o.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(o.runAs === undefined ? {} : { uid: o.runAs.uid, gid: o.runAs.gid }),
     });
     let output = '';
+    let timedOut = false;
+    const timer =
+      o.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, o.timeoutMs);
     const keep = (b: Buffer) => {
       output = (output + b.toString('utf8')).slice(-8_192);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    child.once('error', (e) => resolve({ code: null, signal: null, output: output + e.message }));
-    child.once('close', (code, sig) => resolve({ code, signal: sig, output }));
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, signal: null, output: output + e.message, timedOut });
+    });
+    child.once('close', (code, sig) => {
+      clearTimeout(timer);
+      resolve({ code, signal: sig, output, timedOut });
+    });
   });
+}
+
+/** The postmaster's group first, then every other process working in the data folder. */
+function signalServer(pid: number, dataDir: string, sig: NodeJS.Signals): boolean {
+  const sent = signal(-pid, sig);
+  for (const p of processesIn(dataDir)) if (p !== pid) signal(p, sig);
+  return sent;
 }
 
 function signal(target: number, sig: NodeJS.Signals | 0): boolean {
@@ -542,13 +587,18 @@ function signal(target: number, sig: NodeJS.Signals | 0): boolean {
 }
 
 /**
- * SIGKILLs what is left of the process group and waits (bounded) until it is gone. Orphans are
- * reaped by init, not by us; where init does not reap, zombies stay and the wait ends at its bound.
+ * SIGKILLs what is left of the server — its process group and every process working in its data
+ * folder (backends that outlived a SIGKILLed postmaster) — and waits (bounded) until it is gone.
+ * Orphans are reaped by init, not by us; where init does not reap, zombies stay and the wait ends
+ * at its bound.
  */
-async function sweepGroup(pgid: number): Promise<void> {
-  if (!signal(-pgid, 'SIGKILL')) return;
+async function sweepGroup(pgid: number, dataDir: string): Promise<void> {
+  const left = () => [...(signal(-pgid, 0) ? [-pgid] : []), ...processesIn(dataDir)];
   const until = Date.now() + 2_000;
-  while (Date.now() < until && signal(-pgid, 0)) await new Promise((r) => setTimeout(r, 20));
+  for (let targets = left(); targets.length > 0 && Date.now() < until; targets = left()) {
+    for (const t of targets) signal(t, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 function describeExit(exit: NodeExit): string {

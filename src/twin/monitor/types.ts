@@ -1,7 +1,7 @@
 /** CloudWatch-shaped metric data, shared by every twin component that reports or reads metrics. */
 export type Dimensions = Readonly<Record<string, string>>;
 
-export type MetricUnit = 'Count' | 'Seconds' | 'Percent' | 'Milliseconds' | 'Bytes' | 'None';
+export type MetricUnit = 'Count' | 'Count/Second' | 'Seconds' | 'Percent' | 'Milliseconds' | 'Bytes' | 'None';
 
 export interface MetricDatum {
   readonly namespace: string; // e.g. 'AWS/ApplicationELB'
