@@ -8,7 +8,7 @@
  *
  *   npm run bench:db-failover -- [--rounds 10] [--default-rounds 3] [--rate 50]
  *                                [--only twin,patroni-tuned,patroni-default] [--endpoint auto|haproxy|poll]
- *                                [--patroni-fault postmaster|host] [--no-write]
+ *                                [--patroni-fault postmaster|host|both] [--no-write]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,15 +29,15 @@ interface Args {
   rate: number;
   only: readonly SystemId[];
   endpoint: 'auto' | 'haproxy' | 'poll';
-  /** What a kill takes down on Patroni: the postmaster (as on the twin), or its host (Patroni too). */
-  patroniFault: PatroniFault;
+  /** What a kill takes down on Patroni: the postmaster (as on the twin), its host (Patroni too), or both in turn. */
+  patroniFault: PatroniFault | 'both';
   write: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { rounds: 10, defaultRounds: undefined, rate: 50, only: SYSTEMS, endpoint: 'auto', patroniFault: 'postmaster', write: true };
   const usage =
-    'expected --rounds N, --default-rounds N, --rate N, --only twin,patroni-tuned,patroni-default, --endpoint auto|haproxy|poll, --patroni-fault postmaster|host, --no-write';
+    'expected --rounds N, --default-rounds N, --rate N, --only twin,patroni-tuned,patroni-default, --endpoint auto|haproxy|poll, --patroni-fault postmaster|host|both, --no-write';
   const int = (k: string, v: string | undefined, min: number, max: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${k}: received ${JSON.stringify(v)}, expected a whole number from ${min} to ${max}`);
@@ -60,7 +60,7 @@ function parseArgs(argv: string[]): Args {
       a.endpoint = v;
       i++;
     } else if (k === '--patroni-fault') {
-      if (v !== 'postmaster' && v !== 'host') throw new Error(`--patroni-fault: received ${JSON.stringify(v)}, expected postmaster or host`);
+      if (v !== 'postmaster' && v !== 'host' && v !== 'both') throw new Error(`--patroni-fault: received ${JSON.stringify(v)}, expected postmaster, host or both`);
       a.patroniFault = v;
       i++;
     } else if (k === '--no-write') a.write = false;
@@ -71,6 +71,7 @@ function parseArgs(argv: string[]): Args {
 
 interface SystemRun {
   readonly id: SystemId;
+  readonly fault: PatroniFault;
   readonly name: string;
   /** Settings, one line. */
   readonly describe: string;
@@ -153,7 +154,8 @@ async function main(): Promise<void> {
   const defaultRounds = a.defaultRounds ?? Math.min(3, a.rounds);
   const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
   // Bounded time: give up (every child is killed at exit) well past the planned length.
-  const plannedS = 240 + a.rounds * 2 * 45 + defaultRounds * 90;
+  const faults: PatroniFault[] = a.patroniFault === 'both' ? ['postmaster', 'host'] : [a.patroniFault];
+  const plannedS = 240 + a.rounds * (1 + faults.length) * 45 + defaultRounds * faults.length * 120;
   setTimeout(() => {
     process.stderr.write(`benchmark failed: still running after ${plannedS} s\n`);
     process.exit(1);
@@ -168,35 +170,41 @@ async function main(): Promise<void> {
   for (const id of a.only) {
     if (id === 'twin') {
       const r = await runTwinFailovers({ rounds: roundOptions(a, a.rounds, false, (m) => log(`twin: ${m}`)), onProgress: (m) => log(`twin: ${m}`) });
-      runs.push({ id, name: 'hastack twin', describe: r.describe, results: r.results });
+      runs.push({ id, fault: 'postmaster', name: 'hastack twin', describe: r.describe, results: r.results });
       continue;
     }
     const timing: PatroniTiming = id === 'patroni-tuned' ? PATRONI_TUNED : PATRONI_DEFAULT;
-    const name = `Patroni ${timing.name}`;
-    if (versions === undefined) {
-      runs.push({ id, name, describe: timing.describe, results: [], skipped: 'patroni or etcd not installed (apt-get install -y patroni etcd-server)' });
-      continue;
+    for (const fault of faults) {
+      const name = `Patroni ${timing.name}${fault === 'host' ? ', host killed' : ''}`;
+      if (versions === undefined) {
+        runs.push({ id, fault, name, describe: timing.describe, results: [], skipped: 'patroni or etcd not installed (apt-get install -y patroni etcd-server)' });
+        continue;
+      }
+      const rounds = id === 'patroni-default' ? defaultRounds : a.rounds;
+      const r = await runPatroniFailovers({
+        timing,
+        endpoint: a.endpoint,
+        fault,
+        rounds: roundOptions(a, rounds, id === 'patroni-default', (m) => log(`${name}: ${m}`)),
+        onProgress: (m) => log(`${name}: ${m}`),
+      });
+      runs.push({ id, fault, name, describe: `${timing.describe}; endpoint: ${r.endpoint}`, results: r.results });
     }
-    const rounds = id === 'patroni-default' ? defaultRounds : a.rounds;
-    const r = await runPatroniFailovers({
-      timing,
-      endpoint: a.endpoint,
-      fault: a.patroniFault,
-      rounds: roundOptions(a, rounds, id === 'patroni-default', (m) => log(`${name}: ${m}`)),
-      onProgress: (m) => log(`${name}: ${m}`),
-    });
-    runs.push({ id, name, describe: `${timing.describe}; endpoint: ${r.endpoint}`, results: r.results });
   }
 
   const fewer = runs.find((r) => r.id === 'patroni-default' && r.skipped === undefined && r.results.length < a.rounds);
+  const args = process.argv.slice(2).filter((x) => x !== '--no-write');
+  const hostRows = runs.some((r) => r.fault === 'host');
   const md = [
-    `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:db-failover\` on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${os.platform()} ${os.release()}.`,
-    `Each round: ${a.rate} writes/s (one autocommit INSERT each, up to 4 persistent connections, 1 s connect and 2 s query timeouts) through the`,
-    `endpoint that follows the primary; after 2 s the primary's postmaster gets SIGKILL${a.patroniFault === 'host' ? " (on Patroni, its Patroni process too: a crashed host; it is started again after the round)" : ''};`,
-    'writing goes on until 2 s after the first ok write,',
-    'then every write is checked row by row through the endpoint. Write unavailability is the last ok write before the kill → the first ok',
-    'write issued after it took effect. A write is ok only when the INSERT returned, failed only when it certainly did not commit',
-    '(no connection, or the server answered with an error), indeterminate when the connection broke or timed out after it was sent.',
+    `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:db-failover${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\` on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${os.platform()} ${os.release()}.`,
+    `Each round: ${a.rate} writes/s (one autocommit INSERT each, up to 4 persistent connections, 1 s connect and 2 s query timeouts) through`,
+    "the endpoint that follows the primary; after 2 s the primary's postmaster gets SIGKILL" +
+      (hostRows ? ' (rows "host killed": the leader\'s Patroni process too, as a crashed host; it is started again after the round)' : '') +
+      '; writing goes on until 2 s after the first ok write, then every write is checked row by row through the endpoint.',
+    'Write unavailability runs from the last ok write before the kill to the first ok write issued after the kill took effect.',
+    'A write is ok only when the INSERT returned, failed only when it certainly did not commit (no connection, or the server',
+    'answered with an error), indeterminate when the connection broke or timed out after it was sent; "(committed)" counts the',
+    'indeterminate writes found in the table afterwards. "lost" counts ok writes missing afterwards.',
     `"p99" is nearest-rank: with fewer than 100 rounds it is the slowest round. "failovers" counts rounds after which another node leads.${fewer === undefined ? '' : ` Patroni with its defaults ran ${fewer.results.length} rounds only (each takes tens of seconds).`}`,
     'Everything runs on this one machine, loopback only.',
     '',

@@ -5,6 +5,7 @@ import { ASG_ERRORS } from './twin/compute/errors.ts';
 import { TWIN_ERRORS } from './twin/control/errors.ts';
 import { RDS_ERRORS } from './twin/database/errors.ts';
 import { DB_ERRORS } from './twin/db/errors.ts';
+import { DB_ENDPOINT_ERRORS } from './twin/db/endpoint-errors.ts';
 import { LB_ERRORS } from './twin/lb/errors.ts';
 import { METRICS_ERRORS } from './twin/monitor/errors.ts';
 
@@ -23,6 +24,7 @@ export const ERROR_AREAS: readonly { readonly area: string; readonly errors: Rea
   { area: 'Auto Scaling group', errors: ASG_ERRORS },
   { area: 'Load balancer', errors: LB_ERRORS },
   { area: 'Database nodes', errors: DB_ERRORS },
+  { area: 'Database endpoint', errors: DB_ENDPOINT_ERRORS },
   { area: 'Database cluster (RDS)', errors: RDS_ERRORS },
   { area: 'Metrics and alarms', errors: METRICS_ERRORS },
   { area: 'Load generation', errors: RESILIENCE_ERRORS },

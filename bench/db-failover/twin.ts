@@ -33,9 +33,21 @@ export async function runTwinFailovers(o: { rounds: RoundOptions; onProgress?: (
   chmodSync(stateDir, 0o711); // PostgreSQL, run unprivileged under root, passes through
   const removeDir = atExit(() => rmSync(stateDir, { recursive: true, force: true }));
   const spec = benchSpec(stateDir);
+  // The servers run detached; should this process die, they go with it.
+  const groups = new Set<number>();
+  const registry = { add: (pgid: number) => void groups.add(pgid), remove: (pgid: number) => void groups.delete(pgid) };
+  const forgetGroups = atExit(() => {
+    for (const g of groups) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
   let db: RegionDatabase | undefined;
   try {
-    db = await startRegionDatabase({ spec, stateDir });
+    db = await startRegionDatabase({ spec, stateDir, registry });
     const d = db;
     const system: FailoverSystem = {
       connectionString: d.env()['DATABASE_URL'] ?? '',
@@ -53,5 +65,6 @@ export async function runTwinFailovers(o: { rounds: RoundOptions; onProgress?: (
     await db?.stop().catch(() => undefined);
     rmSync(stateDir, { recursive: true, force: true });
     removeDir();
+    forgetGroups();
   }
 }

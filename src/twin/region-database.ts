@@ -5,12 +5,14 @@
  * (and, for a Multi-AZ DB cluster, a reader endpoint over the standbys). WAL is archived
  * continuously and snapshots are taken daily and on demand, for point-in-time restore.
  */
+import { createHash } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedSpec } from '../spec/types.ts';
 import { realClock, type Clock } from './clock.ts';
 import type { EmitEvent } from './events.ts';
-import { findPostgresBinaries, type PostgresBinaries, type PostgresNode, type ServerSetting } from './db/index.ts';
+import { findPostgresBinaries, firstBlockedFolder, resolveRunAsUser, type PostgresBinaries, type PostgresNode, type ServerSetting } from './db/index.ts';
 import { DbEndpoint } from './db/endpoint.ts';
 import {
   SnapshotStore,
@@ -89,6 +91,24 @@ export function awsFailoverDelayMs(deployment: ResolvedSpec['database']['deploym
   return Math.round(lo + (hi - lo) * random());
 }
 
+/**
+ * `<state>/backups`, traversable for the user PostgreSQL runs as; when that user cannot reach the
+ * state folder (run as root from a private home), a folder of the OS temp folder named after it,
+ * as the nodes' data folders do.
+ */
+async function backupsFolder(stateDir: string, emit: EmitEvent): Promise<string> {
+  const planned = path.join(stateDir, 'backups');
+  await mkdir(planned, { recursive: true, mode: 0o711 });
+  await chmod(planned, 0o711);
+  const runAs = await resolveRunAsUser();
+  if (runAs === undefined || (await firstBlockedFolder(planned, runAs)) === undefined) return planned;
+  const moved = path.join(os.tmpdir(), `hastack-backups-${createHash('sha256').update(planned).digest('hex').slice(0, 12)}`);
+  await mkdir(moved, { recursive: true, mode: 0o711 });
+  await chmod(moved, 0o711);
+  emit({ source: 'db', type: 'data-relocated', message: `backups are kept in ${moved} because user ${runAs.name}, which runs PostgreSQL, cannot enter ${planned}`, data: { dir: moved } });
+  return moved;
+}
+
 export async function startRegionDatabase(o: RegionDatabaseOptions): Promise<RegionDatabase> {
   const { spec, stateDir } = o;
   const db = spec.database;
@@ -103,14 +123,10 @@ export async function startRegionDatabase(o: RegionDatabaseOptions): Promise<Reg
   const replicationPassword = readOrCreateSecret(stateDir, 'db-replication.password');
 
   const backupsOn = db.backupRetentionDays > 0;
-  const archiveDir = path.join(stateDir, 'backups', 'wal');
-  const store = new SnapshotStore({ dir: path.join(stateDir, 'backups', 'snapshots'), archiveDir, binaries, stack: spec.name, onEvent: emit });
-  if (backupsOn) {
-    // Traversable (not readable) for the user PostgreSQL runs as, like the state folder itself.
-    await mkdir(path.join(stateDir, 'backups'), { recursive: true, mode: 0o711 });
-    await chmod(path.join(stateDir, 'backups'), 0o711);
-    await prepareArchiveDir(archiveDir);
-  }
+  const backupsDir = await backupsFolder(stateDir, emit);
+  const archiveDir = path.join(backupsDir, 'wal');
+  const store = new SnapshotStore({ dir: path.join(backupsDir, 'snapshots'), archiveDir, binaries, stack: spec.name, onEvent: emit });
+  if (backupsOn) await prepareArchiveDir(archiveDir);
   const settings: Record<string, ServerSetting> = {
     wal_keep_size: '256MB',
     track_wal_io_timing: true,

@@ -112,9 +112,11 @@ export class DatabaseController {
   /** Brings back the nodes a previous run left (primary first), then starts the loop. */
   async start(): Promise<void> {
     const m = this.#memory;
+    // The nodes it remembers (their files may have been relocated, so not found by path here).
+    const known = new Set([...(m.primary === undefined ? [] : [m.primary]), ...Object.keys(m.standbys)]);
     for (const zone of this.o.zones) {
       const name = this.nodeName(zone);
-      if (existsSync(path.join(this.#dataDir(name), 'PG_VERSION'))) this.#adopt(name, zone);
+      if (known.has(name) || existsSync(path.join(this.#dataDir(name), 'PG_VERSION'))) this.#adopt(name, zone);
     }
     if (m.primary !== undefined) {
       const p = this.nodes.get(m.primary);

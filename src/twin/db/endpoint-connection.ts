@@ -88,7 +88,7 @@ export class EndpointConnection {
     this.#client.off('data', this.#onData);
     this.#client.pause();
     this.#received = [];
-    if (m.kind === 'cancel') this.#withTargets(() => this.#cancel(head));
+    if (m.kind === 'cancel') this.#withTargets(() => this.#cancel(head.subarray(0, m.length)));
     else this.#withTargets(() => this.#connect(head));
   }
 

@@ -20,7 +20,7 @@ export {
 } from './postgres-node.ts';
 export type { AppDatabase } from './app-database.ts';
 export type { NodePaths } from './node-layout.ts';
-export { resolveRunAsUser, type RunAsUser } from './run-as.ts';
+export { firstBlockedFolder, resolveRunAsUser, type RunAsUser } from './run-as.ts';
 export { takeBaseBackup, type BaseBackupOptions, type BaseBackupResult, type CloneMethod } from './base-backup.ts';
 export {
   ensureReplicationRole,
