@@ -10,7 +10,7 @@
  *                                [--only twin,patroni-tuned,patroni-default] [--endpoint auto|haproxy|poll]
  *                                [--patroni-fault postmaster|host|both] [--no-write]
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeSection } from './docs-section.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,19 +136,6 @@ function roundsTable(runs: readonly SystemRun[]): string {
   return lines.join('\n');
 }
 
-function writeSection(file: string, body: string): void {
-  const heading = '## Database failover';
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(`${heading}\n`);
-  let next: string;
-  if (start < 0) next = `${current.trimEnd()}\n\n${heading}\n\n${body}\n`;
-  else {
-    const after = current.indexOf('\n## ', start + heading.length);
-    next = `${current.slice(0, start)}${heading}\n\n${body}\n${after < 0 ? '' : current.slice(after)}`;
-  }
-  writeFileSync(file, next);
-}
-
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const defaultRounds = a.defaultRounds ?? Math.min(3, a.rounds);
@@ -227,7 +214,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   if (a.write) {
     const file = path.join(root, 'docs', 'benchmarks.md');
-    writeSection(file, md);
+    writeSection(file, '## Database failover', md);
     log(`written to ${path.relative(process.cwd(), file)}`);
   }
 }

@@ -9,12 +9,13 @@
  *   npm run bench:lb -- [--rounds 3] [--duration 5] [--connections 50] [--warmup 1] [--light 2] [--no-write]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForPort } from '../src/util/free-port.ts';
 import { processCpuSeconds } from '../src/util/process-cpu.ts';
+import { writeSection } from './docs-section.ts';
 
 interface Args {
   rounds: number;
@@ -264,19 +265,6 @@ function roundsTable(paths: PathRuns[], haproxy: PathRuns | undefined, lb: PathR
   return lines.join('\n');
 }
 
-function writeSection(file: string, body: string): void {
-  const heading = '## Load balancer';
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(`${heading}\n`);
-  let next: string;
-  if (start < 0) next = `${current.trimEnd()}\n\n${heading}\n\n${body}\n`;
-  else {
-    const after = current.indexOf('\n## ', start + heading.length);
-    next = `${current.slice(0, start)}${heading}\n\n${body}\n${after < 0 ? '' : current.slice(after)}`;
-  }
-  writeFileSync(file, next);
-}
-
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   // Bounded time: give up (and kill every child, via the exit handler) well past the planned length.
@@ -361,7 +349,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   if (a.write) {
     const file = path.join(root, 'docs', 'benchmarks.md');
-    writeSection(file, md);
+    writeSection(file, '## Load balancer', md);
     process.stderr.write(`written to ${path.relative(process.cwd(), file)}\n`);
   }
 }

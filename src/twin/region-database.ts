@@ -5,14 +5,12 @@
  * (and, for a Multi-AZ DB cluster, a reader endpoint over the standbys). WAL is archived
  * continuously and snapshots are taken daily and on demand, for point-in-time restore.
  */
-import { createHash } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedSpec } from '../spec/types.ts';
 import { realClock, type Clock } from './clock.ts';
 import type { EmitEvent } from './events.ts';
-import { findPostgresBinaries, firstBlockedFolder, resolveRunAsUser, type PostgresBinaries, type PostgresNode, type ServerSetting } from './db/index.ts';
+import { findPostgresBinaries, reachableFolder, resolveRunAsUser, type PostgresBinaries, type PostgresNode, type ServerSetting } from './db/index.ts';
 import { DbEndpoint } from './db/endpoint.ts';
 import {
   SnapshotStore,
@@ -101,12 +99,12 @@ async function backupsFolder(stateDir: string, emit: EmitEvent): Promise<string>
   await mkdir(planned, { recursive: true, mode: 0o711 });
   await chmod(planned, 0o711);
   const runAs = await resolveRunAsUser();
-  if (runAs === undefined || (await firstBlockedFolder(planned, runAs)) === undefined) return planned;
-  const moved = path.join(os.tmpdir(), `hastack-backups-${createHash('sha256').update(planned).digest('hex').slice(0, 12)}`);
-  await mkdir(moved, { recursive: true, mode: 0o711 });
-  await chmod(moved, 0o711);
-  emit({ source: 'db', type: 'data-relocated', message: `backups are kept in ${moved} because user ${runAs.name}, which runs PostgreSQL, cannot enter ${planned}`, data: { dir: moved } });
-  return moved;
+  const dir = await reachableFolder(planned, runAs, { prefix: 'hastack-backups', key: planned });
+  if (dir !== planned) {
+    await chmod(dir, 0o711);
+    emit({ source: 'db', type: 'data-relocated', message: `backups are kept in ${dir} because user ${runAs?.name}, which runs PostgreSQL, cannot enter ${planned}`, data: { dir } });
+  }
+  return dir;
 }
 
 export async function startRegionDatabase(o: RegionDatabaseOptions): Promise<RegionDatabase> {

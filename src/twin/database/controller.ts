@@ -7,7 +7,6 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import type { EmitEvent } from '../events.ts';
 import type { Clock } from '../clock.ts';
 import {
@@ -17,6 +16,7 @@ import {
   configureStandby,
   ensureReplicationRole,
   promote,
+  readPrimaryReplication,
   repointStandby,
   takeBaseBackup,
   type PostgresBinaries,
@@ -331,7 +331,7 @@ export class DatabaseController {
         await this.#remember({ ...m, sync: { members: a.members, verified: a.members.length === 0, readOnly: a.readOnly } });
         await this.#applySync(p.node, a.members, a.readOnly);
         if (a.members.length > 0) {
-          const lsn = await currentLsn(p.node);
+          const lsn = lsnToBigInt((await readPrimaryReplication(p.node)).currentLsn);
           await this.#remember({ ...this.#memory, sync: { ...this.#memory.sync, verifyFromLsn: lsn } });
         }
         this.#emit('sync-changed', a.reason, { members: a.members, readOnly: a.readOnly });
@@ -498,16 +498,4 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
       timer = setTimeout(() => reject(new Error(message)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
-}
-
-async function currentLsn(node: PostgresNode): Promise<bigint> {
-  const c = new pg.Client({ ...node.clientConfig(), connectionTimeoutMillis: 2_000 });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    const r = await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-    return lsnToBigInt(r.rows[0]!.lsn);
-  } finally {
-    await c.end().catch(() => undefined);
-  }
 }

@@ -19,8 +19,8 @@ export {
   type NodeExit,
 } from './postgres-node.ts';
 export type { AppDatabase } from './app-database.ts';
-export type { NodePaths } from './node-layout.ts';
-export { firstBlockedFolder, resolveRunAsUser, type RunAsUser } from './run-as.ts';
+export { reachableFolder, type NodePaths } from './node-layout.ts';
+export { resolveRunAsUser, type RunAsUser } from './run-as.ts';
 export { takeBaseBackup, type BaseBackupOptions, type BaseBackupResult, type CloneMethod } from './base-backup.ts';
 export {
   ensureReplicationRole,

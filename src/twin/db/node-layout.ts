@@ -47,22 +47,31 @@ export async function resolvePaths(dataDir: string, name: string, runAs: RunAsUs
   const planned = plannedPaths(dataDir, name);
   const parent = path.dirname(planned.dataDir);
   await mkdir(parent, { recursive: true, mode: 0o755 });
-  if (runAs === undefined) return planned;
-  if ((await firstBlockedFolder(parent, runAs)) === undefined) return planned;
+  const base = await reachableFolder(parent, runAs, { prefix: 'hastack-db', key: planned.dataDir });
+  return base === parent ? planned : layoutIn(base, path.basename(planned.dataDir), name, planned.dataDir);
+}
 
-  const base = path.join(os.tmpdir(), `hastack-db-${shortHash(planned.dataDir)}`);
+/**
+ * `folder` when the user PostgreSQL runs as (`runAs`) can enter it; otherwise a folder of the OS
+ * temp folder that it can, named `<prefix>-<hash of key>` so a later run finds the same one.
+ */
+export async function reachableFolder(folder: string, runAs: RunAsUser | undefined, o: { prefix: string; key: string }): Promise<string> {
+  if (runAs === undefined) return folder;
+  const blocked = await firstBlockedFolder(folder, runAs);
+  if (blocked === undefined) return folder;
+  const base = path.join(os.tmpdir(), `${o.prefix}-${shortHash(o.key)}`);
   const blockedTmp = await firstBlockedFolder(path.dirname(base), runAs);
   if (blockedTmp !== undefined) {
     throw dbError(
       'HASTACK_DB_NOT_ACCESSIBLE',
-      `user ${runAs.name}, which runs PostgreSQL, cannot enter ${await firstBlockedFolder(parent, runAs)} ` +
+      `user ${runAs.name}, which runs PostgreSQL, cannot enter ${blocked} ` +
         `nor the OS temp folder (${blockedTmp}); make one of them traversable (chmod o+x) or use another state folder`,
-      { details: { dataDir: planned.dataDir, user: runAs.name } },
+      { details: { folder, user: runAs.name } },
     );
   }
   await mkdir(base, { recursive: true, mode: 0o755 });
   await assertOwnedByUs(base);
-  return layoutIn(base, path.basename(planned.dataDir), name, planned.dataDir);
+  return base;
 }
 
 function layoutIn(base: string, dataName: string, name: string, relocatedFrom: string | undefined): NodePaths {

@@ -4,7 +4,10 @@
  * restore time must pass (an ISO 8601 time with a zone, not in the future, inside the restorable
  * window). No clock and no I/O: `now` is always passed in.
  */
+import { MIN_BACKUP_WINDOW_MINUTES, parseWindowMinutes, windowLengthMinutes } from '../../../spec/database.ts';
 import { dbError } from '../errors.ts';
+
+export { MIN_BACKUP_WINDOW_MINUTES };
 
 /** A daily backup window in UTC, as minutes after midnight; `end` may be smaller than `start` (over midnight). */
 export interface BackupWindow {
@@ -20,31 +23,27 @@ export interface RestorableWindow {
   readonly latest: Date;
 }
 
-/** RDS: the preferred backup window must be at least 30 minutes. */
-export const MIN_BACKUP_WINDOW_MINUTES = 30;
 /** RDS: backupRetentionDays from 0 (automated backups off) to 35. */
 export const MAX_RETENTION_DAYS = 35;
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
-const WINDOW_RE = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 const ISO_RE =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)$/i;
 const ISO_EXAMPLE = '2025-01-31T13:45:00Z';
 
 /** Parses and validates a backup window `hh:mm-hh:mm` (UTC, at least 30 minutes; it may span midnight). */
 export function parseBackupWindow(text: string): BackupWindow {
-  const m = WINDOW_RE.exec(text);
-  if (m === null) {
+  const w = parseWindowMinutes(text);
+  if (w === undefined) {
     throw dbError(
       'HASTACK_DB_BACKUP_WINDOW_INVALID',
       `backupWindow must be hh:mm-hh:mm in UTC (24-hour clock), e.g. 03:00-03:30; received ${JSON.stringify(text)}`,
       { details: { field: 'backupWindow', received: text, expected: 'hh:mm-hh:mm' } },
     );
   }
-  const start = Number(m[1]) * 60 + Number(m[2]);
-  const end = Number(m[3]) * 60 + Number(m[4]);
-  const minutes = windowMinutes(start, end);
+  const { start, end } = w;
+  const minutes = windowLengthMinutes(w);
   if (minutes < MIN_BACKUP_WINDOW_MINUTES) {
     throw dbError(
       'HASTACK_DB_BACKUP_WINDOW_INVALID',
@@ -64,7 +63,7 @@ export function parseBackupWindow(text: string): BackupWindow {
 export function nextAutomatedBackup(lastAt: Date | undefined, window: BackupWindow, now: Date): Date {
   if (lastAt === undefined) return now;
   const next = nextOpening(window, lastAt.getTime() + 1);
-  if (next + windowMinutes(window.start, window.end) * MINUTE_MS > now.getTime()) return new Date(next);
+  if (next + windowLengthMinutes(window) * MINUTE_MS > now.getTime()) return new Date(next);
   const open = openingContaining(window, now.getTime());
   return new Date(open === undefined ? nextOpening(window, now.getTime()) : now.getTime());
 }
@@ -148,10 +147,6 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-function windowMinutes(start: number, end: number): number {
-  return (((end - start) % 1440) + 1440) % 1440;
-}
-
 /** The first window opening at or after `t` (ms). */
 function nextOpening(window: BackupWindow, t: number): number {
   const midnight = Math.floor(t / DAY_MS) * DAY_MS;
@@ -161,7 +156,7 @@ function nextOpening(window: BackupWindow, t: number): number {
 
 /** The opening of the window occurrence that contains `t`, if one does. */
 function openingContaining(window: BackupWindow, t: number): number | undefined {
-  const length = windowMinutes(window.start, window.end) * MINUTE_MS;
+  const length = windowLengthMinutes(window) * MINUTE_MS;
   const last = nextOpening(window, t + 1) - DAY_MS;
   return t < last + length ? last : undefined;
 }
