@@ -4,3 +4,4 @@ export { loadSpec, loadConfigModule, checkConfigFile, DEFAULT_CONFIG_FILE } from
 export { SPEC_ERRORS } from './errors.ts';
 export { MANAGED_PARAMETERS, CLUSTER_INSTANCE_FAMILIES } from './database.ts';
 export type * from './types.ts';
+export { bucketNameProblem, bucketEnvName } from './storage.ts';

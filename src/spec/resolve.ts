@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { checkDatabase, resolveDatabase, resolveTwinDatabase } from './database.ts';
 import { specError } from './errors.ts';
+import { checkStorage, resolveStorage, resolveTwinStorage } from './storage.ts';
 import { stackConfigSchema, type ParsedStackConfig } from './schema.ts';
 import type { CommandConfig, ResolvedCommand, ResolvedSpec, ResolvedTargetTracking } from './types.ts';
 
@@ -82,6 +83,7 @@ function checkInvariants(spec: ResolvedSpec, raw: ParsedStackConfig): SpecProble
     problems.push({ path: 'twin.httpsPort', message: `${t.httpsPort} is also twin.httpPort; expected a different port` });
   }
   problems.push(...checkDatabase(spec, raw.database));
+  problems.push(...checkStorage(spec, raw.storage));
   return problems;
 }
 
@@ -136,6 +138,7 @@ function applyDefaults(c: ParsedStackConfig, configDir: string): ResolvedSpec {
       targetTracking,
     },
     database: resolveDatabase(c.database),
+    storage: resolveStorage(c.storage, zoneCount),
     twin: {
       region: twinRegion,
       zones: letters.map((l) => `${twinRegion}${l}`),
@@ -143,6 +146,7 @@ function applyDefaults(c: ParsedStackConfig, configDir: string): ResolvedSpec {
       httpsPort: c.twin?.httpsPort ?? 8443,
       fidelity: c.twin?.fidelity ?? 'fast',
       database: resolveTwinDatabase(c.twin?.database),
+      storage: resolveTwinStorage(c.twin?.storage),
     },
   };
 }

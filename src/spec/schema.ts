@@ -124,6 +124,40 @@ const databaseSchema = object({
   strictSync: flag().optional(),
 });
 
+const lifecycleRuleSchema = object({
+  id: text('a rule id').min(1, { error: 'must not be empty' }).max(255, { error: 'is longer than 255 characters' }).optional(),
+  prefix: text('a key prefix').max(1024, { error: 'is longer than 1024 characters' }).optional(),
+  expireAfterDays: intIn(1, 36500, 'days').optional(),
+  noncurrentExpireAfterDays: intIn(1, 36500, 'days').optional(),
+  abortIncompleteUploadsAfterDays: intIn(1, 36500, 'days').optional(),
+});
+
+const bucketSchema = object({
+  name: text('a bucket name'),
+  versioned: flag().optional(),
+  lifecycle: z
+    .array(lifecycleRuleSchema, { error: (iss) => `received ${describeValue(iss.input)}, expected a list of lifecycle rules` })
+    .max(100, { error: 'has more than 100 rules' })
+    .optional(),
+  publicAccess: z
+    .literal('blocked', { error: (iss) => `received ${describeValue(iss.input)}, expected "blocked" (public buckets are not offered)` })
+    .optional(),
+});
+
+const storageSchema = object({
+  buckets: z
+    .array(bucketSchema, { error: (iss) => `received ${describeValue(iss.input)}, expected a list of buckets` })
+    .max(100, { error: 'has more than 100 buckets' })
+    .optional(),
+  replicas: intIn(2, 6, 'zones').optional(),
+});
+
+const twinStorageSchema = object({
+  port: intIn(0, 65535, 'port').optional(),
+  scrubIntervalSeconds: intIn(1, 86400, 'seconds').optional(),
+  repairIntervalSeconds: intIn(1, 3600, 'seconds').optional(),
+});
+
 const twinDatabaseSchema = object({
   probeIntervalMs: intIn(100, 60000, 'milliseconds').optional(),
   probeTimeoutMs: intIn(100, 60000, 'milliseconds').optional(),
@@ -186,6 +220,7 @@ export const stackConfigSchema = object({
     requestCountPerTarget: targetTrackingSchema.optional(),
   }).optional(),
   database: databaseSchema.optional(),
+  storage: storageSchema.optional(),
   twin: object({
     region: text('a region name').regex(/^[a-z][a-z0-9-]{0,20}\d$/, {
       error: (iss) => `received ${describeValue(iss.input)}, expected a name such as "local-1"`,
@@ -194,6 +229,7 @@ export const stackConfigSchema = object({
     httpsPort: intIn(0, 65535, 'port').optional(),
     fidelity: oneOf(['fast', 'aws']).optional(),
     database: twinDatabaseSchema.optional(),
+    storage: twinStorageSchema.optional(),
   }).optional(),
 });
 

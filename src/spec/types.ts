@@ -168,6 +168,60 @@ export interface TwinDatabaseConfig {
   readonly failureThreshold?: number;
 }
 
+/** One lifecycle rule of a bucket (S3 lifecycle configuration). */
+export interface LifecycleRuleConfig {
+  /** @default - `rule-<n>` */
+  readonly id?: string;
+  /** Applies to keys starting with this. @default '' (every key) */
+  readonly prefix?: string;
+  /** Days after creation the current version expires (a delete marker on a versioned bucket). @default - never */
+  readonly expireAfterDays?: number;
+  /** Days after a version stops being current that it is deleted. @default - never */
+  readonly noncurrentExpireAfterDays?: number;
+  /** Days after which an unfinished multipart upload is aborted. @default - never */
+  readonly abortIncompleteUploadsAfterDays?: number;
+}
+
+/**
+ * A bucket of the app: S3 on AWS (encrypted, TLS-only, access-logged), the twin's replicated object
+ * store locally. The app finds its real name in `BUCKET_<NAME>` (upper case, `-`/`.` as `_`).
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+export interface BucketConfig {
+  /** S3's bucket naming rules: 3–63 of a-z 0-9 . -, starting and ending with a letter or digit. */
+  readonly name: string;
+  /** Keep every version of every object (S3 versioning). @default true */
+  readonly versioned?: boolean;
+  /** @default [] */
+  readonly lifecycle?: readonly LifecycleRuleConfig[];
+  /** Only `blocked`: public access is never granted. @default 'blocked' */
+  readonly publicAccess?: 'blocked';
+}
+
+/**
+ * Object storage: S3 on AWS; on the twin, an S3-compatible store with one storage node per zone.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/DataDurability.html
+ */
+export interface StorageConfig {
+  /** @default [] */
+  readonly buckets?: readonly BucketConfig[];
+  /**
+   * Twin: zones each object version is written to, 2 up to the zone count; a write is acknowledged
+   * once a majority of them has it on disk. @default - 3, or the zone count when fewer
+   */
+  readonly replicas?: number;
+}
+
+/** The twin's storage nodes and S3 endpoint. */
+export interface TwinStorageConfig {
+  /** Port of the S3 endpoint on loopback (0 picks a free one). @default 0 */
+  readonly port?: number;
+  /** Seconds between the scrubber's passes over each node's data. @default 3600 */
+  readonly scrubIntervalSeconds?: number;
+  /** Seconds between anti-entropy repair passes. @default 10 */
+  readonly repairIntervalSeconds?: number;
+}
+
 /** Settings of the local twin only; AWS ignores them. */
 export interface TwinConfig {
   /** Name of the local region. @default 'local-1' */
@@ -183,6 +237,7 @@ export interface TwinConfig {
   readonly fidelity?: 'fast' | 'aws';
   /** Database failure detection on the twin. */
   readonly database?: TwinDatabaseConfig;
+  readonly storage?: TwinStorageConfig;
 }
 
 export interface StackConfig {
@@ -197,6 +252,7 @@ export interface StackConfig {
   readonly loadBalancer?: LoadBalancerConfig;
   readonly autoScaling?: AutoScalingConfig;
   readonly database?: DatabaseConfig;
+  readonly storage?: StorageConfig;
   readonly twin?: TwinConfig;
 }
 
@@ -229,6 +285,22 @@ export interface ResolvedDatabase {
   /** Values as PostgreSQL reads them: numbers as written, booleans as `on`/`off`. */
   readonly parameters: Readonly<Record<string, string>>;
   readonly strictSync: boolean;
+}
+
+/** A bucket with every default applied. */
+export interface ResolvedBucket {
+  readonly name: string;
+  readonly versioned: boolean;
+  readonly lifecycle: readonly {
+    readonly id: string;
+    readonly prefix: string;
+    readonly expireAfterDays: number | undefined;
+    readonly noncurrentExpireAfterDays: number | undefined;
+    readonly abortIncompleteUploadsAfterDays: number | undefined;
+  }[];
+  readonly publicAccess: 'blocked';
+  /** The variable the app reads the bucket's name from: `BUCKET_<NAME>`. */
+  readonly envName: string;
 }
 
 /** Every default applied, every invariant checked. Both targets read only this. */
@@ -272,6 +344,12 @@ export interface ResolvedSpec {
     readonly targetTracking: readonly ResolvedTargetTracking[];
   };
   readonly database: ResolvedDatabase;
+  readonly storage: {
+    readonly buckets: readonly ResolvedBucket[];
+    readonly replicas: number;
+    /** Replicas that must have a write on disk before it is acknowledged: a majority. */
+    readonly writeQuorum: number;
+  };
   readonly twin: {
     readonly region: string;
     /** Twin zone names, e.g. local-1a, local-1b, local-1c (same order as `zones`). */
@@ -283,6 +361,11 @@ export interface ResolvedSpec {
       readonly probeIntervalMs: number;
       readonly probeTimeoutMs: number;
       readonly failureThreshold: number;
+    };
+    readonly storage: {
+      readonly port: number;
+      readonly scrubIntervalSeconds: number;
+      readonly repairIntervalSeconds: number;
     };
   };
 }

@@ -2,7 +2,7 @@
  * The twin never prints. Components report what they did as events; the host (CLI, tests) decides
  * what to show. `message` is one sentence a person can read in the event log.
  */
-export type TwinEventSource = 'region' | 'asg' | 'lb' | 'instance' | 'db' | 'fault' | 'metrics' | 'control' | 'imds';
+export type TwinEventSource = 'region' | 'asg' | 'lb' | 'instance' | 'db' | 'fault' | 'metrics' | 'control' | 'imds' | 'storage';
 
 export interface TwinEvent {
   readonly at: number;

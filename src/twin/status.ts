@@ -74,3 +74,28 @@ export interface DatabaseStatus {
   readonly lastFailover: { readonly from: string; readonly to: string; readonly ms: number; readonly at: number; readonly planned: boolean } | undefined;
   readonly nodes: readonly DatabaseNodeStatus[];
 }
+
+export interface StorageNodeStatus {
+  readonly zone: string;
+  readonly state: 'running' | 'stopped' | 'not answering' | 'zone-out';
+  readonly pid: number | undefined;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Records the node holds (object versions, markers, parts, buckets). */
+  readonly records: number | undefined;
+  readonly bytes: number | undefined;
+  /** Damaged replicas the node found (reads or scrubber) and moved aside since it started. */
+  readonly quarantined: number | undefined;
+}
+
+export interface StorageStatus {
+  /** The S3 endpoint (AWS_ENDPOINT_URL_S3). */
+  readonly endpoint: string;
+  readonly replicas: number;
+  readonly writeQuorum: number;
+  readonly buckets: readonly string[];
+  /** Object versions and parts held by fewer nodes than `replicas`, as of the last repair pass. */
+  readonly underReplicated: number | undefined;
+  readonly lastRepair: { readonly at: number; readonly ms: number; readonly copied: number; readonly failed: number } | undefined;
+  readonly nodes: readonly StorageNodeStatus[];
+}

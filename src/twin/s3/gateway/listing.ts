@@ -1,0 +1,280 @@
+/**
+ * ListObjects (v1), ListObjectsV2 and ListObjectVersions over the merged listing of a read quorum:
+ * prefix, delimiter and common prefixes (a whole group is skipped in one step), max-keys,
+ * markers, continuation tokens, start-after, encoding-type=url.
+ */
+import { mergedList, type MergedKey } from '../../storage/merged-list.ts';
+import type { VersionRecord } from '../../storage/records.ts';
+import { S3Error } from '../s3-error.ts';
+import { listObjectsV1Xml, listObjectsV2Xml, listVersionsXml, type ObjectEntry, type VersionEntry } from '../xml.ts';
+import { bucketOf, type GatewayParts, type RequestContext } from './context.ts';
+import { sendXml } from './respond.ts';
+
+/** Sorts after every key that starts with the prefix it follows. */
+const AFTER_ALL = '\u{10FFFF}';
+
+function maxKeysOf(query: URLSearchParams, name = 'max-keys'): number {
+  const raw = query.get(name);
+  if (raw === null) return 1000;
+  if (!/^\d{1,10}$/.test(raw)) throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: name, ArgumentValue: raw });
+  return Math.min(Number(raw), 1000);
+}
+
+function encodingOf(query: URLSearchParams): 'url' | undefined {
+  const raw = query.get('encoding-type');
+  if (raw === null) return undefined;
+  if (raw.toLowerCase() !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: raw });
+  return 'url';
+}
+
+/** One item of a listing: a key's records, or a common prefix standing for a group of keys. */
+type Item = { readonly kind: 'key'; readonly entry: MergedKey } | { readonly kind: 'prefix'; readonly prefix: string };
+
+/**
+ * Keys after `after` under `prefix`, with delimiter grouping: a group is yielded once, then the
+ * listing resumes after the whole group.
+ */
+async function* items(parts: GatewayParts, bucket: string, prefix: string, delimiter: string, after: string | undefined, all: boolean): AsyncGenerator<Item> {
+  let from = after;
+  restart: for (;;) {
+    for await (const entry of mergedList(parts.cluster, { bucket, prefix, ...(from === undefined ? {} : { after: from }), all })) {
+      if (delimiter !== '') {
+        const at = entry.key.indexOf(delimiter, prefix.length);
+        if (at !== -1) {
+          const group = entry.key.slice(0, at + delimiter.length);
+          yield { kind: 'prefix', prefix: group };
+          from = group + AFTER_ALL;
+          continue restart;
+        }
+      }
+      yield { kind: 'key', entry };
+    }
+    return;
+  }
+}
+
+/** The current version among a key's merged records (tombstones skipped), reading all versions when the newest is a purge. */
+async function currentOf(parts: GatewayParts, bucket: string, entry: MergedKey): Promise<VersionRecord | undefined> {
+  const top = entry.records[0];
+  if (top === undefined) return undefined;
+  if (top.kind !== 'tombstone') return top;
+  return (await parts.cluster.readCurrent(bucket, entry.key)).record;
+}
+
+function objectEntry(r: VersionRecord): ObjectEntry {
+  return {
+    key: r.key,
+    lastModified: r.lastModified,
+    etag: r.etag,
+    size: r.size,
+    ...(r.checksum === undefined ? {} : { checksumAlgorithm: r.checksum.algorithm, checksumType: r.checksum.type }),
+  };
+}
+
+interface Page {
+  readonly contents: ObjectEntry[];
+  readonly commonPrefixes: string[];
+  readonly isTruncated: boolean;
+  /** Where the next page starts (exclusive): the last key, or a group's end. */
+  readonly resumeAfter: string | undefined;
+  readonly lastItem: string | undefined;
+}
+
+async function listCurrent(parts: GatewayParts, bucket: string, prefix: string, delimiter: string, after: string | undefined, maxKeys: number): Promise<Page> {
+  const contents: ObjectEntry[] = [];
+  const commonPrefixes: string[] = [];
+  let resumeAfter: string | undefined;
+  let lastItem: string | undefined;
+  let isTruncated = false;
+  if (maxKeys === 0) return { contents, commonPrefixes, isTruncated: false, resumeAfter, lastItem };
+  for await (const item of items(parts, bucket, prefix, delimiter, after, false)) {
+    const current = item.kind === 'key' ? await currentOf(parts, bucket, item.entry) : undefined;
+    if (item.kind === 'key' && current?.kind !== 'object') continue;
+    if (contents.length + commonPrefixes.length === maxKeys) {
+      isTruncated = true;
+      break;
+    }
+    if (item.kind === 'prefix') {
+      commonPrefixes.push(item.prefix);
+      resumeAfter = item.prefix + AFTER_ALL;
+      lastItem = item.prefix;
+    } else {
+      contents.push(objectEntry(current!));
+      resumeAfter = item.entry.key;
+      lastItem = item.entry.key;
+    }
+  }
+  return { contents, commonPrefixes, isTruncated, resumeAfter, lastItem };
+}
+
+/** A marker that is a common prefix resumes after the whole group, as S3 does. */
+function resumeAfterMarker(marker: string | undefined, delimiter: string): string | undefined {
+  return marker !== undefined && delimiter !== '' && marker.endsWith(delimiter) ? marker + AFTER_ALL : marker;
+}
+
+function encodeToken(after: string): string {
+  return Buffer.from(JSON.stringify({ after })).toString('base64url');
+}
+
+function decodeToken(token: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'string') return parsed.after;
+  } catch {
+    // falls through to the error
+  }
+  throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token', ArgumentValue: token });
+}
+
+export async function listObjectsV2(ctx: RequestContext): Promise<void> {
+  const bucket = bucketOf(ctx);
+  ctx.parts.buckets.require(bucket);
+  const q = ctx.route.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const maxKeys = maxKeysOf(q);
+  const encodingType = encodingOf(q);
+  const token = q.get('continuation-token');
+  const startAfter = q.get('start-after') ?? undefined;
+  if (token === '') throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token', ArgumentValue: '' });
+  const after = token !== null ? decodeToken(token) : startAfter;
+  const page = await listCurrent(ctx.parts, bucket, prefix, delimiter, after, maxKeys);
+  const body = listObjectsV2Xml({
+    bucket,
+    prefix,
+    ...(delimiter === '' ? {} : { delimiter }),
+    maxKeys,
+    isTruncated: page.isTruncated,
+    ...(encodingType === undefined ? {} : { encodingType }),
+    contents: page.contents,
+    commonPrefixes: page.commonPrefixes,
+    ...(token === null ? {} : { continuationToken: token }),
+    ...(page.isTruncated && page.resumeAfter !== undefined ? { nextContinuationToken: encodeToken(page.resumeAfter) } : {}),
+    ...(startAfter === undefined ? {} : { startAfter }),
+    ...(q.get('fetch-owner') === 'true' ? { owner: ctx.parts.owner } : {}),
+  });
+  sendXml(ctx.req, ctx.res, body);
+}
+
+export async function listObjectsV1(ctx: RequestContext): Promise<void> {
+  const bucket = bucketOf(ctx);
+  ctx.parts.buckets.require(bucket);
+  const q = ctx.route.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const maxKeys = maxKeysOf(q);
+  const encodingType = encodingOf(q);
+  const marker = q.get('marker') ?? undefined;
+  const after = resumeAfterMarker(marker, delimiter);
+  const page = await listCurrent(ctx.parts, bucket, prefix, delimiter, after, maxKeys);
+  sendXml(
+    ctx.req,
+    ctx.res,
+    listObjectsV1Xml({
+      bucket,
+      prefix,
+      ...(delimiter === '' ? {} : { delimiter }),
+      maxKeys,
+      isTruncated: page.isTruncated,
+      ...(encodingType === undefined ? {} : { encodingType }),
+      contents: page.contents,
+      commonPrefixes: page.commonPrefixes,
+      ...(marker === undefined ? {} : { marker }),
+      ...(page.isTruncated && delimiter !== '' && page.lastItem !== undefined ? { nextMarker: page.lastItem } : {}),
+      owner: ctx.parts.owner,
+    }),
+  );
+}
+
+function versionEntry(r: VersionRecord, isLatest: boolean): VersionEntry {
+  if (r.kind === 'marker') return { kind: 'deleteMarker', key: r.key, versionId: r.versionId, isLatest, lastModified: r.lastModified };
+  return {
+    kind: 'version',
+    key: r.key,
+    versionId: r.versionId,
+    isLatest,
+    lastModified: r.lastModified,
+    etag: r.etag,
+    size: r.size,
+    ...(r.checksum === undefined ? {} : { checksumAlgorithm: r.checksum.algorithm, checksumType: r.checksum.type }),
+  };
+}
+
+export async function listObjectVersions(ctx: RequestContext): Promise<void> {
+  const bucket = bucketOf(ctx);
+  ctx.parts.buckets.require(bucket);
+  const q = ctx.route.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const maxKeys = maxKeysOf(q);
+  const encodingType = encodingOf(q);
+  const keyMarker = q.get('key-marker') ?? undefined;
+  const versionIdMarker = q.get('version-id-marker') ?? undefined;
+  if (versionIdMarker !== undefined && keyMarker === undefined) {
+    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
+  }
+  const entries: VersionEntry[] = [];
+  const commonPrefixes: string[] = [];
+  let isTruncated = false;
+  let nextKeyMarker: string | undefined;
+  let nextVersionIdMarker: string | undefined;
+  const full = (): boolean => entries.length + commonPrefixes.length >= maxKeys;
+
+  // The rest of the marker key's versions first, when the last page ended inside it.
+  const pending: MergedKey[] = [];
+  if (keyMarker !== undefined && versionIdMarker !== undefined) {
+    const versions = await ctx.parts.cluster.readVersions(bucket, keyMarker);
+    const at = versions.findIndex((v) => v.versionId === versionIdMarker);
+    if (at !== -1 && at + 1 < versions.length) pending.push({ key: keyMarker, records: versions.slice(at + 1) });
+  }
+  const emit = (entry: MergedKey, skipLatestFlag: boolean): boolean => {
+    const live = entry.records.filter((r) => r.kind !== 'tombstone');
+    for (const [i, r] of live.entries()) {
+      if (full()) {
+        isTruncated = true;
+        return false;
+      }
+      entries.push(versionEntry(r, i === 0 && !skipLatestFlag));
+      nextKeyMarker = r.key;
+      nextVersionIdMarker = r.versionId;
+    }
+    return true;
+  };
+  let going = true;
+  for (const p of pending) going = emit(p, true);
+  if (going && maxKeys > 0) {
+    for await (const item of items(ctx.parts, bucket, prefix, delimiter, resumeAfterMarker(keyMarker, delimiter), true)) {
+      if (item.kind === 'prefix') {
+        if (full()) {
+          isTruncated = true;
+          break;
+        }
+        commonPrefixes.push(item.prefix);
+        nextKeyMarker = item.prefix;
+        nextVersionIdMarker = undefined;
+        continue;
+      }
+      if (item.entry.records.every((r) => r.kind === 'tombstone')) continue;
+      if (!emit(item.entry, false)) break;
+    }
+  }
+  sendXml(
+    ctx.req,
+    ctx.res,
+    listVersionsXml({
+      bucket,
+      prefix,
+      ...(keyMarker === undefined ? {} : { keyMarker }),
+      ...(versionIdMarker === undefined ? {} : { versionIdMarker }),
+      ...(isTruncated && nextKeyMarker !== undefined ? { nextKeyMarker } : {}),
+      ...(isTruncated && nextVersionIdMarker !== undefined ? { nextVersionIdMarker } : {}),
+      ...(delimiter === '' ? {} : { delimiter }),
+      maxKeys,
+      isTruncated,
+      ...(encodingType === undefined ? {} : { encodingType }),
+      entries,
+      commonPrefixes,
+      owner: ctx.parts.owner,
+    }),
+  );
+}

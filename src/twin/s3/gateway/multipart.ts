@@ -1,0 +1,367 @@
+/**
+ * Multipart uploads: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts and
+ * ListMultipartUploads. Parts are replicated like objects (quorum on disk). Completing asks every
+ * node to build the object from its own part files, so the bytes do not cross the network again;
+ * a node missing parts gets them copied first. ETags are S3's `md5-of-md5s-N`; checksums are
+ * COMPOSITE (checksum of the parts' checksums, `-N`) or FULL_OBJECT (CRCs combined from the
+ * parts' without reading the bytes again).
+ */
+import { createHash } from 'node:crypto';
+import { newest, type ClusterMember } from '../../storage/cluster.ts';
+import { recordIdentity, type PartRecord, type UploadRecord, type VersionRecord } from '../../storage/records.ts';
+import { newUploadId } from '../../storage/seq-clock.ts';
+import { openPayload } from '../auth/payload.ts';
+import { compositeChecksum, type ChecksumAlgorithm, type ChecksumType } from '../checksums.ts';
+import { combineCrcs, isCombinable } from '../crc-combine.ts';
+import { checkObjectKey } from '../names.ts';
+import { parseCopySourceRange, parseStorageClass, readObjectHeaders } from '../object-headers.ts';
+import { parsePartNumber } from '../range.ts';
+import { MAX_COMPLETE_BODY_BYTES, parseCompleteMultipartUpload } from '../request-xml.ts';
+import { S3Error } from '../s3-error.ts';
+import { completeMultipartUploadXml, copyPartResultXml, initiateMultipartUploadXml, listMultipartUploadsXml, listPartsXml, objectLocation } from '../xml.ts';
+import { bucketOf, headerOf, keyOf, type GatewayParts, type RequestContext } from './context.ts';
+import { checkConditionalWrite, checkReplicaMd5, newVersionId, requestedAlgorithm, versionHeaders } from './object-write.ts';
+import { readCopySource } from './object-copy.ts';
+import { sendEmpty, sendXml } from './respond.ts';
+import { readSmallBody } from './small-body.ts';
+
+const MAX_PARTS = 10_000;
+
+function noSuchUpload(uploadId: string): S3Error {
+  return new S3Error('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId });
+}
+
+function uploadIdentity(bucket: string, uploadId: string): string {
+  return recordIdentity({ type: 'upload', bucket, uploadId } as UploadRecord);
+}
+
+/** The open upload a request names (and its key must match). */
+async function openUpload(ctx: RequestContext): Promise<UploadRecord> {
+  const bucket = bucketOf(ctx);
+  ctx.parts.buckets.require(bucket);
+  const uploadId = ctx.route.query.get('uploadId') ?? '';
+  if (uploadId === '' || uploadId.length > 200) throw noSuchUpload(uploadId);
+  const { record } = await ctx.parts.cluster.readRecord<UploadRecord>(uploadIdentity(bucket, uploadId));
+  if (record === undefined || record.state !== 'open' || record.key !== keyOf(ctx)) throw noSuchUpload(uploadId);
+  return record;
+}
+
+/** The upload's parts as a read quorum knows them: newest record per part number, ascending. */
+async function partsOf(parts: GatewayParts, upload: UploadRecord): Promise<PartRecord[]> {
+  const answers = await parts.cluster.ask('read', parts.cluster.readQuorum, (m) => m.client.parts(upload.bucket, upload.uploadId));
+  const byNumber = new Map<number, PartRecord[]>();
+  for (const a of answers) for (const p of a.value) byNumber.set(p.partNumber, [...(byNumber.get(p.partNumber) ?? []), p]);
+  return [...byNumber.values()].map((list) => newest(list)!).sort((a, b) => a.partNumber - b.partNumber);
+}
+
+function defaultChecksumType(algorithm: ChecksumAlgorithm): ChecksumType {
+  return algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE';
+}
+
+export async function createMultipartUpload(ctx: RequestContext): Promise<void> {
+  const bucket = ctx.parts.buckets.require(bucketOf(ctx));
+  const key = keyOf(ctx);
+  checkObjectKey(key);
+  parseStorageClass(headerOf(ctx.req, 'x-amz-storage-class'));
+  const headers = readObjectHeaders(ctx.req.headers);
+  const algorithm = requestedAlgorithm(ctx);
+  const rawType = headerOf(ctx.req, 'x-amz-checksum-type')?.toUpperCase();
+  if (rawType !== undefined && rawType !== 'FULL_OBJECT' && rawType !== 'COMPOSITE') {
+    throw new S3Error('InvalidRequest', `Value for x-amz-checksum-type header is invalid (received ${JSON.stringify(rawType)}, expected FULL_OBJECT or COMPOSITE).`);
+  }
+  if (rawType !== undefined && algorithm === undefined) {
+    throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
+  }
+  const type = (rawType as ChecksumType | undefined) ?? (algorithm === undefined ? undefined : defaultChecksumType(algorithm));
+  if (algorithm !== undefined && type === 'FULL_OBJECT' && !isCombinable(algorithm)) {
+    throw new S3Error('InvalidRequest', `The FULL_OBJECT checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`);
+  }
+  if (algorithm === 'CRC64NVME' && type === 'COMPOSITE') {
+    throw new S3Error('InvalidRequest', 'The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.');
+  }
+  const seq = ctx.parts.clock.next();
+  const upload: UploadRecord = {
+    type: 'upload',
+    bucket: bucket.bucket,
+    key,
+    uploadId: newUploadId(seq),
+    seq,
+    state: 'open',
+    initiated: Date.now(),
+    headers,
+    ...(algorithm === undefined ? {} : { checksum: { algorithm, type: type! } }),
+  };
+  await ctx.parts.cluster.commit(upload);
+  sendXml(ctx.req, ctx.res, initiateMultipartUploadXml({ bucket: bucket.bucket, key, uploadId: upload.uploadId }), 200, {
+    ...(upload.checksum === undefined ? {} : { 'x-amz-checksum-algorithm': upload.checksum.algorithm, 'x-amz-checksum-type': upload.checksum.type }),
+  });
+}
+
+function partRecord(parts: GatewayParts, upload: UploadRecord, partNumber: number, size: number, md5Hex: string, checksum: string | undefined): PartRecord {
+  return {
+    type: 'part',
+    bucket: upload.bucket,
+    key: upload.key,
+    uploadId: upload.uploadId,
+    partNumber,
+    seq: parts.clock.next(),
+    size,
+    etag: `"${md5Hex}"`,
+    lastModified: Date.now(),
+    ...(checksum === undefined ? {} : { checksum }),
+  };
+}
+
+export async function uploadPart(ctx: RequestContext): Promise<void> {
+  const partNumber = parsePartNumber(ctx.route.query.get('partNumber') ?? '');
+  const upload = await openUpload(ctx);
+  const algorithm = upload.checksum?.algorithm;
+  const { body, result } = openPayload(ctx.req, ctx.auth, { maxBytes: ctx.parts.maxObjectBytes, ...(algorithm === undefined ? {} : { computeChecksum: algorithm }) });
+  result.catch(() => {});
+  const record = await ctx.parts.cluster.write(body, async (stage) => {
+    const payload = await result;
+    checkReplicaMd5(stage, payload);
+    if (algorithm !== undefined && payload.checksum !== undefined && payload.checksum.algorithm !== algorithm) {
+      throw new S3Error('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${payload.checksum.algorithm.toLowerCase()}`);
+    }
+    return partRecord(ctx.parts, upload, partNumber, payload.size, stage.md5, algorithm === undefined ? undefined : payload.checksum?.value);
+  });
+  ctx.res.writeHead(200, {
+    etag: record.etag,
+    'x-amz-server-side-encryption': 'AES256',
+    ...(record.checksum === undefined || algorithm === undefined ? {} : { [`x-amz-checksum-${algorithm.toLowerCase()}`]: record.checksum }),
+    'content-length': 0,
+  });
+  ctx.res.end();
+}
+
+export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
+  const partNumber = parsePartNumber(ctx.route.query.get('partNumber') ?? '');
+  const upload = await openUpload(ctx);
+  const { record: source, holders } = await readCopySource(ctx);
+  const rawRange = headerOf(ctx.req, 'x-amz-copy-source-range');
+  const range = rawRange === undefined ? (source.size === 0 ? undefined : { start: 0, end: source.size - 1 }) : parseCopySourceRange(rawRange, source.size);
+  const size = range === undefined ? 0 : range.end - range.start + 1;
+  if (size > ctx.parts.maxObjectBytes) throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.', { ProposedSize: size, MaxSizeAllowed: ctx.parts.maxObjectBytes });
+  const algorithm = upload.checksum?.algorithm;
+  const data = ctx.parts.cluster.openData(source, holders, range ?? { start: 0, end: -1 });
+  const record = await ctx.parts.cluster.write(
+    data,
+    (stage) => {
+      if (stage.size !== size) throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the copy source changed while it was read)');
+      return partRecord(ctx.parts, upload, partNumber, stage.size, stage.md5, stage.checksum);
+    },
+    algorithm === undefined ? {} : { checksum: algorithm },
+  );
+  sendXml(
+    ctx.req,
+    ctx.res,
+    copyPartResultXml({ etag: record.etag, lastModified: record.lastModified, ...(algorithm !== undefined && record.checksum !== undefined ? { checksum: { algorithm, value: record.checksum } } : {}) }),
+    200,
+    source.versionId === 'null' ? {} : { 'x-amz-copy-source-version-id': source.versionId },
+  );
+}
+
+/** S3's multipart ETag: MD5 of the parts' binary MD5s, then `-N`. */
+function multipartEtag(parts: readonly PartRecord[]): string {
+  const h = createHash('md5');
+  for (const p of parts) h.update(Buffer.from(p.etag.replace(/"/g, ''), 'hex'));
+  return `"${h.digest('hex')}-${parts.length}"`;
+}
+
+/** Asks every node to build the object from its part files; copies parts to a node missing some, then asks it again. */
+async function assembleEverywhere(parts: GatewayParts, upload: UploadRecord, chosen: readonly PartRecord[], record: VersionRecord): Promise<number> {
+  const request = { bucket: upload.bucket, uploadId: upload.uploadId, parts: chosen.map((p) => ({ partNumber: p.partNumber, etag: p.etag })), record };
+  const members = parts.cluster.members();
+  const results = await Promise.allSettled(members.map((m) => m.client.assemble(request)));
+  const done = new Set<ClusterMember>();
+  const lacking: { member: ClusterMember; missing: readonly number[] }[] = [];
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled' && r.value.ok) done.add(members[i]!);
+    else if (r.status === 'fulfilled' && !r.value.ok) lacking.push({ member: members[i]!, missing: r.value.missing });
+  });
+  const complete = [...done];
+  for (const { member, missing } of lacking) {
+    if (complete.length === 0) break;
+    try {
+      for (const n of missing) {
+        const part = chosen.find((p) => p.partNumber === n)!;
+        const source = complete[0]!;
+        const staged = await member.client.stage(await source.client.data(recordIdentity(part)));
+        await member.client.commit({ stageId: staged.stageId, record: part });
+      }
+      const again = await member.client.assemble(request);
+      if (again.ok) done.add(member);
+    } catch {
+      // This node stays behind; anti-entropy repair copies the object to it later.
+    }
+  }
+  return done.size;
+}
+
+export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
+  const upload = await openUpload(ctx);
+  const bucket = ctx.parts.buckets.require(upload.bucket);
+  const requested = parseCompleteMultipartUpload(await readSmallBody(ctx, MAX_COMPLETE_BODY_BYTES));
+  if (requested.length > MAX_PARTS) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+  const stored = new Map((await partsOf(ctx.parts, upload)).map((p) => [p.partNumber, p]));
+  const chosen: PartRecord[] = [];
+  for (const [i, want] of requested.entries()) {
+    const part = stored.get(want.partNumber);
+    const algorithm = upload.checksum?.algorithm;
+    const sentChecksum = algorithm === undefined ? undefined : want.checksums[algorithm];
+    if (part === undefined || part.etag !== want.etag || (sentChecksum !== undefined && part.checksum !== undefined && sentChecksum !== part.checksum)) {
+      throw new S3Error('InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.', {
+        UploadId: upload.uploadId,
+        PartNumber: want.partNumber,
+        ETag: want.etag,
+      });
+    }
+    if (i < requested.length - 1 && part.size < ctx.parts.minPartBytes) {
+      throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+        ProposedSize: part.size,
+        MinSizeAllowed: ctx.parts.minPartBytes,
+        PartNumber: part.partNumber,
+        ETag: part.etag,
+      });
+    }
+    chosen.push(part);
+  }
+  const size = chosen.reduce((n, p) => n + p.size, 0);
+  if (size > 5 * 1024 ** 4) throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
+  await checkConditionalWrite(ctx, bucket.bucket, upload.key);
+  const c = upload.checksum;
+  const partChecksums = chosen.map((p) => p.checksum);
+  const haveAll = partChecksums.every((v): v is string => v !== undefined);
+  const checksum =
+    c === undefined || !haveAll
+      ? undefined
+      : c.type === 'COMPOSITE'
+        ? { algorithm: c.algorithm, type: c.type, value: compositeChecksum(c.algorithm, partChecksums) }
+        : { algorithm: c.algorithm, type: c.type, value: combineCrcs(c.algorithm, chosen.map((p) => ({ checksum: p.checksum!, size: p.size }))) };
+  const seq = ctx.parts.clock.next();
+  const record: VersionRecord = {
+    type: 'version',
+    bucket: bucket.bucket,
+    key: upload.key,
+    versionId: newVersionId(bucket, seq),
+    seq,
+    kind: 'object',
+    lastModified: Date.now(),
+    size,
+    etag: multipartEtag(chosen),
+    headers: upload.headers,
+    ...(checksum === undefined ? {} : { checksum }),
+    parts: chosen.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.etag, ...(p.checksum === undefined ? {} : { checksum: p.checksum }) })),
+  };
+  const assembled = await assembleEverywhere(ctx.parts, upload, chosen, record);
+  if (assembled < ctx.parts.cluster.writeQuorum) {
+    throw new S3Error('ServiceUnavailable', `Please reduce your request rate. (complete: ${assembled} of the ${ctx.parts.cluster.writeQuorum} storage replicas needed built the object)`);
+  }
+  await ctx.parts.cluster.commit({ ...upload, seq: ctx.parts.clock.next(), state: 'completed' });
+  const host = headerOf(ctx.req, 'host') ?? '127.0.0.1';
+  const { etag: _etag, ...headers } = versionHeaders(record);
+  sendXml(
+    ctx.req,
+    ctx.res,
+    completeMultipartUploadXml({
+      location: objectLocation({ protocol: 'http', host, bucket: bucket.bucket, key: upload.key, style: ctx.route.style }),
+      bucket: bucket.bucket,
+      key: upload.key,
+      etag: record.etag,
+      ...(record.checksum === undefined ? {} : { checksum: record.checksum }),
+    }),
+    200,
+    headers,
+  );
+}
+
+export async function abortMultipartUpload(ctx: RequestContext): Promise<void> {
+  const upload = await openUpload(ctx);
+  await ctx.parts.cluster.commit({ ...upload, seq: ctx.parts.clock.next(), state: 'aborted' });
+  sendEmpty(ctx.req, ctx.res, 204);
+}
+
+function intParam(query: URLSearchParams, name: string, def: number, max: number): number {
+  const raw = query.get(name);
+  if (raw === null) return def;
+  if (!/^\d{1,10}$/.test(raw)) throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: raw });
+  return Math.min(Number(raw), max);
+}
+
+export async function listParts(ctx: RequestContext): Promise<void> {
+  const upload = await openUpload(ctx);
+  const marker = intParam(ctx.route.query, 'part-number-marker', 0, MAX_PARTS);
+  const maxParts = intParam(ctx.route.query, 'max-parts', 1000, 1000);
+  const all = (await partsOf(ctx.parts, upload)).filter((p) => p.partNumber > marker);
+  const page = all.slice(0, maxParts);
+  const isTruncated = all.length > page.length;
+  sendXml(
+    ctx.req,
+    ctx.res,
+    listPartsXml({
+      bucket: upload.bucket,
+      key: upload.key,
+      uploadId: upload.uploadId,
+      initiator: ctx.parts.owner,
+      owner: ctx.parts.owner,
+      partNumberMarker: marker,
+      ...(isTruncated ? { nextPartNumberMarker: page[page.length - 1]!.partNumber } : {}),
+      maxParts,
+      isTruncated,
+      parts: page.map((p) => ({ partNumber: p.partNumber, lastModified: p.lastModified, etag: p.etag, size: p.size, ...(p.checksum === undefined ? {} : { checksum: p.checksum }) })),
+      ...(upload.checksum === undefined ? {} : { checksumAlgorithm: upload.checksum.algorithm, checksumType: upload.checksum.type }),
+    }),
+  );
+}
+
+export async function listMultipartUploads(ctx: RequestContext): Promise<void> {
+  const bucket = bucketOf(ctx);
+  ctx.parts.buckets.require(bucket);
+  const q = ctx.route.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const keyMarker = q.get('key-marker') ?? undefined;
+  const uploadIdMarker = q.get('upload-id-marker') ?? undefined;
+  const maxUploads = intParam(q, 'max-uploads', 1000, 1000);
+  const answers = await ctx.parts.cluster.ask('read', ctx.parts.cluster.readQuorum, (m) => m.client.uploads(bucket));
+  const byId = new Map<string, UploadRecord[]>();
+  for (const a of answers) for (const u of a.value) byId.set(u.uploadId, [...(byId.get(u.uploadId) ?? []), u]);
+  const open = [...byId.values()]
+    .map((list) => newest(list)!)
+    .filter((u) => u.state === 'open' && u.key.startsWith(prefix))
+    .filter((u) => keyMarker === undefined || u.key > keyMarker || (u.key === keyMarker && uploadIdMarker !== undefined && u.uploadId > uploadIdMarker))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated));
+  const uploads: typeof open = [];
+  const commonPrefixes: string[] = [];
+  let isTruncated = false;
+  for (const u of open) {
+    const at = delimiter === '' ? -1 : u.key.indexOf(delimiter, prefix.length);
+    const group = at === -1 ? undefined : u.key.slice(0, at + delimiter.length);
+    if (group !== undefined && commonPrefixes[commonPrefixes.length - 1] === group) continue;
+    if (uploads.length + commonPrefixes.length >= maxUploads) {
+      isTruncated = true;
+      break;
+    }
+    if (group !== undefined) commonPrefixes.push(group);
+    else uploads.push(u);
+  }
+  const last = uploads[uploads.length - 1];
+  sendXml(
+    ctx.req,
+    ctx.res,
+    listMultipartUploadsXml({
+      bucket,
+      ...(keyMarker === undefined ? {} : { keyMarker }),
+      ...(uploadIdMarker === undefined ? {} : { uploadIdMarker }),
+      ...(isTruncated && last !== undefined ? { nextKeyMarker: last.key, nextUploadIdMarker: last.uploadId } : {}),
+      ...(prefix === '' ? {} : { prefix }),
+      ...(delimiter === '' ? {} : { delimiter }),
+      maxUploads,
+      isTruncated,
+      uploads: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated, ...(u.checksum === undefined ? {} : { checksumAlgorithm: u.checksum.algorithm, checksumType: u.checksum.type }) })),
+      commonPrefixes,
+      owner: ctx.parts.owner,
+    }),
+  );
+}

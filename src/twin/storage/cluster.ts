@@ -1,0 +1,289 @@
+/**
+ * The storage nodes as one replicated store: quorum writes (a majority has the bytes on disk before
+ * anything is acknowledged), quorum reads (enough nodes answer that at least one of them saw every
+ * acknowledged write; the greatest seq wins), and reads of bytes that move on to another replica
+ * when one fails or turns out damaged. Knows nothing of S3's API; the gateway does.
+ */
+import { Readable } from 'node:stream';
+import { S3Error } from '../s3/s3-error.ts';
+import type { ChecksumAlgorithm } from '../s3/checksums.ts';
+import { fanOut, type FanOutSink } from './fan-out.ts';
+import type { NodeClient } from './node-client.ts';
+import type { StageResult } from './node/protocol.ts';
+import { compareSeq, recordIdentity, type PartRecord, type StoredRecord, type VersionRecord } from './records.ts';
+import { ReplicaReader } from './replica-reader.ts';
+
+export interface ClusterMember {
+  readonly zone: string;
+  readonly client: NodeClient;
+}
+
+export interface ClusterOptions {
+  /** The nodes now: one per zone; the region swaps a client when a node comes back elsewhere. */
+  readonly members: () => readonly ClusterMember[];
+  readonly writeQuorum: number;
+  /** Ms a metadata answer may take before the node is passed over. @default 3000 */
+  readonly answerTimeoutMs?: number;
+}
+
+/** A record as a quorum read it, and the members that hold exactly that record. */
+export interface QuorumRead<R extends StoredRecord> {
+  readonly record: R | undefined;
+  readonly holders: readonly ClusterMember[];
+  /** Members that answered (holders or not). */
+  readonly answered: readonly ClusterMember[];
+}
+
+function unavailable(what: string, got: number, needed: number): S3Error {
+  return new S3Error('ServiceUnavailable', `Please reduce your request rate. (${what}: ${got} of the ${needed} storage replicas needed answered)`);
+}
+
+/** Kind rank for equal seqs: a purge beats the version it purges. */
+function beats(a: StoredRecord, b: StoredRecord): boolean {
+  const c = compareSeq(a.seq, b.seq);
+  if (c !== 0) return c > 0;
+  const rank = (r: StoredRecord): number => (r.type === 'version' && r.kind === 'tombstone' ? 1 : 0);
+  return rank(a) > rank(b);
+}
+
+/** The winner of several replicas' answers for the same identity. */
+export function newest<R extends StoredRecord>(records: readonly (R | undefined)[]): R | undefined {
+  let best: R | undefined;
+  for (const r of records) if (r !== undefined && (best === undefined || beats(r, best))) best = r;
+  return best;
+}
+
+export class StorageCluster {
+  readonly writeQuorum: number;
+  private readonly answerTimeoutMs: number;
+  /** Zones whose node failed its last request; tried last, and not waited for. */
+  private readonly suspect = new Set<string>();
+
+  constructor(private readonly opts: ClusterOptions) {
+    this.writeQuorum = opts.writeQuorum;
+    this.answerTimeoutMs = opts.answerTimeoutMs ?? 3000;
+  }
+
+  members(): readonly ClusterMember[] {
+    return this.opts.members();
+  }
+
+  /** Answers needed so that every read meets every acknowledged write. */
+  get readQuorum(): number {
+    return this.members().length - this.writeQuorum + 1;
+  }
+
+  markUp(zone: string): void {
+    this.suspect.delete(zone);
+  }
+
+  markDown(zone: string): void {
+    this.suspect.add(zone);
+  }
+
+  isSuspect(zone: string): boolean {
+    return this.suspect.has(zone);
+  }
+
+  /** Members, healthy first. */
+  private ordered(): ClusterMember[] {
+    const all = [...this.members()];
+    return [...all.filter((m) => !this.suspect.has(m.zone)), ...all.filter((m) => this.suspect.has(m.zone))];
+  }
+
+  /**
+   * Asks every member; resolves once `needed` answered (waiting a little longer for the rest is
+   * pointless: a quorum is enough), or rejects when too many failed.
+   */
+  async ask<T>(what: string, needed: number, call: (m: ClusterMember) => Promise<T>): Promise<{ member: ClusterMember; value: T }[]> {
+    const members = this.ordered();
+    if (members.length < needed) throw unavailable(what, members.length, needed);
+    return new Promise((resolve, reject) => {
+      const answers: { member: ClusterMember; value: T }[] = [];
+      let failed = 0;
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        reject(unavailable(what, answers.length, needed));
+      }, this.answerTimeoutMs);
+      for (const m of members) {
+        call(m).then(
+          (value) => {
+            this.suspect.delete(m.zone);
+            if (done) return;
+            answers.push({ member: m, value });
+            if (answers.length >= needed) {
+              done = true;
+              clearTimeout(timer);
+              resolve(answers);
+            }
+          },
+          () => {
+            this.suspect.add(m.zone);
+            failed += 1;
+            if (!done && members.length - failed < needed) {
+              done = true;
+              clearTimeout(timer);
+              reject(unavailable(what, answers.length, needed));
+            }
+          },
+        );
+      }
+    });
+  }
+
+  /** One identity, read by a quorum. */
+  async readRecord<R extends StoredRecord>(identity: string): Promise<QuorumRead<R>> {
+    const answers = await this.ask('read', this.readQuorum, (m) => m.client.record(identity) as Promise<R | undefined>);
+    return this.resolveAnswers(answers);
+  }
+
+  private resolveAnswers<R extends StoredRecord>(answers: readonly { member: ClusterMember; value: R | undefined }[]): QuorumRead<R> {
+    const record = newest(answers.map((a) => a.value));
+    const holders = record === undefined ? [] : answers.filter((a) => a.value !== undefined && a.value.seq === record.seq && a.value.type === record.type && (a.value.type !== 'version' || a.value.kind === (record as VersionRecord).kind)).map((a) => a.member);
+    return { record, holders, answered: answers.map((a) => a.member) };
+  }
+
+  /**
+   * A key's current version by quorum: the newest version that is not purged. A delete marker is
+   * returned as such; undefined when the key never existed or every version was purged.
+   */
+  async readCurrent(bucket: string, key: string): Promise<QuorumRead<VersionRecord>> {
+    const answers = await this.ask('read', this.readQuorum, (m) => m.client.current(bucket, key));
+    const top = this.resolveAnswers(answers);
+    if (top.record?.kind !== 'tombstone') return top;
+    return this.currentFromVersions(bucket, key);
+  }
+
+  /** Every live version of a key, newest first, merged from a quorum (purged ones removed). */
+  async readVersions(bucket: string, key: string): Promise<VersionRecord[]> {
+    const answers = await this.ask('read', this.readQuorum, (m) => m.client.versions(bucket, key));
+    return mergeVersions(answers.map((a) => a.value)).filter((r) => r.kind !== 'tombstone');
+  }
+
+  private async currentFromVersions(bucket: string, key: string): Promise<QuorumRead<VersionRecord>> {
+    const answers = await this.ask('read', this.readQuorum, (m) => m.client.versions(bucket, key));
+    const merged = mergeVersions(answers.map((a) => a.value));
+    const record = merged.find((r) => r.kind !== 'tombstone');
+    if (record === undefined) return { record: undefined, holders: [], answered: answers.map((a) => a.member) };
+    const holders = answers.filter((a) => a.value.some((r) => r.versionId === record.versionId && r.seq === record.seq && r.kind === record.kind)).map((a) => a.member);
+    return { record, holders, answered: answers.map((a) => a.member) };
+  }
+
+  /** Makes a record without bytes durable on a write quorum (and on every other node that answers). */
+  async commit(record: StoredRecord): Promise<void> {
+    await this.ask('write', this.writeQuorum, (m) => m.client.commit({ record }));
+  }
+
+  /**
+   * Streams `source` to every member's staging area, then lets `finish` build the record from what
+   * the replicas report (it may throw to refuse the write: a bad checksum, say), then commits the
+   * record where the bytes are. Resolves once a write quorum has committed.
+   */
+  async write<R extends StoredRecord>(
+    source: Readable,
+    finish: (stage: StageResult) => Promise<R> | R,
+    opts: { checksum?: ChecksumAlgorithm } = {},
+  ): Promise<R> {
+    const members = this.ordered();
+    const controller = new AbortController();
+    const staged = members.map((m) => {
+      const s = m.client.stageStream({ signal: controller.signal, ...(opts.checksum === undefined ? {} : { checksum: opts.checksum }) });
+      const done = s.done.then(
+        (result) => ({ member: m, result }),
+        (error: unknown) => {
+          this.suspect.add(m.zone);
+          throw error;
+        },
+      );
+      done.catch(() => {});
+      const sink: FanOutSink = { body: s.body, drop: () => s.body.destroy() };
+      return { member: m, sink, done };
+    });
+    const abortAll = async (results: readonly { member: ClusterMember; result: StageResult }[]): Promise<void> => {
+      controller.abort();
+      await Promise.allSettled(results.map((r) => r.member.client.abort([r.result.stageId])));
+    };
+    let live: FanOutSink[];
+    try {
+      live = await fanOut(source, staged.map((s) => s.sink), { minLive: this.writeQuorum });
+    } catch (e) {
+      controller.abort();
+      throw e instanceof S3Error ? e : unavailable('write', 0, this.writeQuorum);
+    }
+    const settled = await Promise.allSettled(staged.filter((s) => live.includes(s.sink)).map((s) => s.done));
+    const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    // Replicas must agree on the bytes: a node whose MD5 differs from the majority's got them damaged.
+    const byMd5 = new Map<string, typeof ok>();
+    for (const o of ok) byMd5.set(o.result.md5, [...(byMd5.get(o.result.md5) ?? []), o]);
+    const agreeing = [...byMd5.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+    if (agreeing.length < this.writeQuorum) {
+      await abortAll(ok);
+      throw unavailable('write', agreeing.length, this.writeQuorum);
+    }
+    let record: R;
+    try {
+      record = await finish(agreeing[0]!.result);
+    } catch (e) {
+      await abortAll(ok);
+      throw e;
+    }
+    await abortAll(ok.filter((o) => !agreeing.includes(o)));
+    await this.askAmong('write', agreeing, (a) => a.member.client.commit({ stageId: a.result.stageId, record }));
+    return record;
+  }
+
+  /** Like ask(), over a fixed set of staged replicas. */
+  private async askAmong<T, U>(what: string, among: readonly (T & { member: ClusterMember })[], call: (a: T & { member: ClusterMember }) => Promise<U>): Promise<void> {
+    const needed = this.writeQuorum;
+    await new Promise<void>((resolve, reject) => {
+      let okCount = 0;
+      let failed = 0;
+      for (const a of among) {
+        call(a).then(
+          () => {
+            okCount += 1;
+            if (okCount === needed) resolve();
+          },
+          () => {
+            this.suspect.add(a.member.zone);
+            failed += 1;
+            if (among.length - failed < needed) reject(unavailable(what, okCount, needed));
+          },
+        );
+      }
+    });
+  }
+
+  /**
+   * The bytes of a record (a range of them, inclusive), from the first holder that serves them
+   * intact; a replica that fails mid-way is left for the next one from where it stopped.
+   */
+  openData(record: VersionRecord | PartRecord, holders: readonly ClusterMember[], range?: { start: number; end: number }): Readable {
+    const identity = recordIdentity(record);
+    const preferred = [...holders.filter((h) => !this.suspect.has(h.zone)), ...holders.filter((h) => this.suspect.has(h.zone))];
+    const others = this.ordered().filter((m) => !holders.includes(m));
+    return new ReplicaReader({
+      start: range?.start ?? 0,
+      end: range?.end ?? record.size - 1,
+      sources: [...preferred, ...others].map((m) => ({
+        name: m.zone,
+        open: (start: number, end: number) => m.client.data(identity, { start, end }),
+        failed: () => this.suspect.add(m.zone),
+      })),
+    });
+  }
+}
+
+/** Several replicas' version lists for one key merged: one record per version (the winner), newest first. */
+export function mergeVersions(lists: readonly (readonly VersionRecord[])[]): VersionRecord[] {
+  const byVersion = new Map<string, VersionRecord>();
+  for (const list of lists) {
+    for (const r of list) {
+      const prev = byVersion.get(r.versionId);
+      if (prev === undefined || beats(r, prev)) byVersion.set(r.versionId, r);
+    }
+  }
+  return [...byVersion.values()].sort((a, b) => compareSeq(b.seq, a.seq));
+}

@@ -1,0 +1,26 @@
+/**
+ * One-at-a-time sections per key: a node runs the commit of an identity, and the moment a reader
+ * opens that identity's file, under the identity's lock, so a reader never pairs one commit's
+ * bytes with another's block checksums.
+ */
+export class KeyedMutex {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  /** Runs fn once every earlier section of the same key has finished. */
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#tails.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = prev === undefined ? mine : prev.then(() => mine);
+    this.#tails.set(key, tail);
+    if (prev !== undefined) await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * A node's replicas on disk and in memory: commits (with the seq rule), reads opened under the
+ * identity's lock, quarantine of damaged replicas, and assembly of multipart objects from local
+ * part files. A commit answers only once its bytes and meta are durable:
+ *
+ *   1. write `<hash>.meta.next` (naming the stage id) and fsync it
+ *   2. rename the staged bytes to `<hash>.data`
+ *   3. rename `.meta.next` to `.meta`
+ *   4. fsync the shard folder (shared with concurrent commits there), then update the index
+ *
+ * recover.ts puts a folder killed between any two steps back in order.
+ */
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import type { HastackError } from '../../../errors.ts';
+import { parseChecksumAlgorithm } from '../../s3/checksums.ts';
+import { storageError } from '../errors.ts';
+import { compareSeq, hasData, recordIdentity, type PartRecord, type StoredRecord, type VersionRecord } from '../records.ts';
+import { DirSyncer } from './dir-sync.ts';
+import { writeFileDurably } from './durable-file.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import { ensureLayout, identityHash, metaNextFile, replicaFilesByHash, shardDir, STAGE_ID_PATTERN } from './layout.ts';
+import { encodeMeta, type ReplicaMeta } from './meta.ts';
+import type { AssembleRequest, AssembleResult, CommitRequest, CommitResult } from './protocol.ts';
+import { moveToQuarantine } from './quarantine.ts';
+import { checkRecord, describe, invalid, isObject, requireCount, requireString } from './record-check.ts';
+import { RecordIndex, type IndexEntry } from './record-index.ts';
+import { recoverReplicas, type LogFn } from './recover.ts';
+import { Staging, type StagedBytes } from './staging.ts';
+import { DamagedReplicaError, readVerifiedBlocks, type BlockLayout } from './verified-read.ts';
+
+export interface OpenedReplica {
+  readonly entry: IndexEntry;
+  readonly layout: BlockLayout;
+  /** Open on the bytes that match `entry`; the caller closes it. */
+  readonly fh: FileHandle;
+}
+
+export class ReplicaStore {
+  readonly dataDir: string;
+  readonly staging: Staging;
+  #index: RecordIndex;
+  #quarantined: number;
+  readonly #log: LogFn;
+  readonly #locks = new KeyedMutex();
+  readonly #dirs = new DirSyncer();
+  readonly #inflight = new Set<Promise<unknown>>();
+
+  private constructor(dataDir: string, index: RecordIndex, quarantined: number, log: LogFn, stageTtlMs: number | undefined) {
+    this.dataDir = dataDir;
+    this.#index = index;
+    this.#quarantined = quarantined;
+    this.#log = log;
+    this.staging = new Staging(dataDir, stageTtlMs);
+  }
+
+  /** Recovers the folder (creating its layout if new) and loads every record. */
+  static async open(dataDir: string, log: LogFn, opts: { stageTtlMs?: number } = {}): Promise<ReplicaStore> {
+    await ensureLayout(dataDir);
+    const t0 = Date.now();
+    const recovered = await recoverReplicas(dataDir, log);
+    const store = new ReplicaStore(dataDir, RecordIndex.build(recovered.entries), recovered.quarantined, log, opts.stageTtlMs);
+    const cleared = await store.staging.clearAll();
+    log('store-loaded', { records: store.#index.size, bytes: store.#index.bytes, quarantined: recovered.quarantined, stagedRemoved: cleared, ms: Date.now() - t0 });
+    return store;
+  }
+
+  get index(): RecordIndex {
+    return this.#index;
+  }
+
+  /** Replicas moved to quarantine since start (including while loading). */
+  get quarantined(): number {
+    return this.#quarantined;
+  }
+
+  /** Directory fsyncs issued (commits share them). */
+  get dirFsyncs(): number {
+    return this.#dirs.fsyncs;
+  }
+
+  /** Applies a commit request received as JSON (validated here). */
+  async commit(body: unknown): Promise<CommitResult> {
+    if (!isObject(body)) throw invalid('body', body, 'a JSON object { stageId?, record }');
+    const record = checkRecord(body['record']);
+    const stageId = body['stageId'];
+    if (stageId !== undefined && (typeof stageId !== 'string' || !STAGE_ID_PATTERN.test(stageId))) throw invalid('stageId', stageId, 'a stage id (32 hex digits) from /stage');
+    if (hasData(record) && stageId === undefined) throw invalid('stageId', stageId, `a stage id: ${record.type === 'part' ? 'a part' : 'an object version'} record needs staged bytes`);
+    if (!hasData(record) && stageId !== undefined) throw invalid('stageId', stageId, 'no stage id: this record has no bytes');
+    let staged: StagedBytes | undefined;
+    if (stageId !== undefined) {
+      staged = this.staging.take(stageId);
+      if (staged === undefined) throw storageError('HASTACK_STORAGE_STAGE_NOT_FOUND', `stage ${stageId} is not held by this node (never staged, aborted, already committed or expired)`);
+      const size = (record as VersionRecord | PartRecord).size;
+      if (staged.size !== size) {
+        void this.staging.discard(staged);
+        throw storageError('HASTACK_STORAGE_SIZE_MISMATCH', `record.size is ${size} but stage ${stageId} holds ${staged.size} bytes`);
+      }
+    }
+    return { applied: await this.#track(this.#apply(record, staged)) };
+  }
+
+  /** Waits for every commit and assembly under way (for a graceful stop). */
+  async drain(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  /** Opens a replica's bytes under its lock; undefined when the node holds no bytes for the identity. */
+  async openForRead(id: string): Promise<OpenedReplica | undefined> {
+    return this.#locks.run(id, async () => {
+      const entry = this.#index.get(id);
+      if (entry === undefined || !hasData(entry.meta.record)) return undefined;
+      let fh: FileHandle;
+      try {
+        fh = await open(replicaFilesByHash(this.dataDir, entry.hash).data, 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioFailed('opening a replica', err);
+        await this.#quarantineLocked(entry, 'data file missing');
+        return undefined;
+      }
+      return { entry, fh, layout: layoutOf(entry.meta) };
+    });
+  }
+
+  /** Moves a damaged replica aside and forgets it, unless a commit replaced it meanwhile. */
+  async quarantine(entry: IndexEntry, reason: string): Promise<boolean> {
+    return this.#locks.run(entry.id, () => this.#quarantineLocked(entry, reason));
+  }
+
+  /** Builds a completed upload's object from the local part files; see AssembleRequest. */
+  async assemble(body: unknown): Promise<AssembleResult> {
+    const req = checkAssemble(body);
+    return await this.#track(this.#assemble(req));
+  }
+
+  async #assemble(req: AssembleRequest): Promise<AssembleResult> {
+    const found: IndexEntry[] = [];
+    const missing: number[] = [];
+    for (const p of req.parts) {
+      const e = this.#index.get(partIdentity(req.bucket, req.uploadId, p.partNumber));
+      if (e === undefined || (e.meta.record as PartRecord).etag !== p.etag) missing.push(p.partNumber);
+      else found.push(e);
+    }
+    if (missing.length > 0) return { ok: false, missing };
+    const total = found.reduce((n, e) => n + (e.meta.record as PartRecord).size, 0);
+    if (total !== req.record.size) throw storageError('HASTACK_STORAGE_SIZE_MISMATCH', `record.size is ${req.record.size} but the listed parts hold ${total} bytes`);
+    const writer = await this.staging.writer({ md5: false, ...(req.checksum !== undefined ? { checksum: req.checksum } : {}) });
+    let staged: StagedBytes;
+    try {
+      for (const [i, p] of req.parts.entries()) {
+        const opened = await this.openForRead(found[i]!.id);
+        if (opened === undefined || (opened.entry.meta.record as PartRecord).etag !== p.etag) {
+          await opened?.fh.close();
+          missing.push(p.partNumber);
+          continue;
+        }
+        try {
+          for await (const block of readVerifiedBlocks(opened.fh, opened.layout)) await writer.write(block.data);
+        } catch (err) {
+          if (!(err instanceof DamagedReplicaError)) throw err;
+          await this.quarantine(opened.entry, err.message);
+          missing.push(p.partNumber);
+        } finally {
+          await opened.fh.close();
+        }
+      }
+      if (missing.length > 0) {
+        await writer.destroy();
+        return { ok: false, missing };
+      }
+      staged = await writer.finish();
+    } catch (err) {
+      await writer.destroy();
+      throw err;
+    }
+    this.staging.take(staged.id);
+    await this.#apply(req.record, staged);
+    return staged.checksum !== undefined ? { ok: true, checksum: staged.checksum } : { ok: true };
+  }
+
+  /** The seq rule, then the durable write; the staged bytes are consumed either way. */
+  async #apply(record: StoredRecord, staged: StagedBytes | undefined): Promise<boolean> {
+    const id = recordIdentity(record);
+    const applied = await this.#locks.run(id, async () => {
+      const existing = this.#index.get(id);
+      const stale = existing !== undefined && compareSeq(record.seq, existing.meta.record.seq) <= 0;
+      const finishedUpload = record.type === 'part' && this.#uploadFinished(record.bucket, record.uploadId);
+      if (stale || finishedUpload) {
+        if (staged !== undefined) await this.staging.discard(staged);
+        return false;
+      }
+      const hash = existing?.hash ?? identityHash(id);
+      const files = replicaFilesByHash(this.dataDir, hash);
+      const next = metaNextFile(this.dataDir, hash);
+      const meta: ReplicaMeta =
+        staged === undefined
+          ? { record }
+          : { record, blockSize: staged.blockSize, crcs: staged.crcs, ...(staged.md5 !== undefined ? { md5: staged.md5 } : {}) };
+      try {
+        await writeFileDurably(next, encodeMeta(staged === undefined ? meta : { ...meta, stageId: staged.id }));
+        if (staged !== undefined) await rename(staged.file, files.data);
+        await rename(next, files.meta);
+        if (staged === undefined && existing !== undefined && hasData(existing.meta.record)) await rm(files.data, { force: true });
+        await this.#dirs.sync(shardDir(this.dataDir, hash));
+      } catch (err) {
+        await rm(next, { force: true }).catch(() => undefined);
+        if (staged !== undefined) await this.staging.discard(staged).catch(() => undefined);
+        throw ioFailed('committing a record', err);
+      }
+      this.#index.set({ id, hash, meta });
+      return true;
+    });
+    if (applied && record.type === 'upload' && record.state !== 'open') await this.#dropParts(record.bucket, record.uploadId);
+    if (applied && record.type === 'part' && this.#uploadFinished(record.bucket, record.uploadId)) await this.#dropParts(record.bucket, record.uploadId);
+    return applied;
+  }
+
+  #uploadFinished(bucket: string, uploadId: string): boolean {
+    const u = this.#index.upload(bucket, uploadId);
+    return u !== undefined && u.state !== 'open';
+  }
+
+  /** Removes a finished upload's part records and bytes: nothing needs them any more. */
+  async #dropParts(bucket: string, uploadId: string): Promise<void> {
+    for (const part of this.#index.parts(bucket, uploadId)) {
+      const id = recordIdentity(part);
+      await this.#locks.run(id, async () => {
+        const e = this.#index.get(id);
+        if (e === undefined) return;
+        const files = replicaFilesByHash(this.dataDir, e.hash);
+        await rm(files.meta, { force: true });
+        await rm(files.data, { force: true });
+        this.#index.delete(id);
+      });
+    }
+  }
+
+  async #quarantineLocked(entry: IndexEntry, reason: string): Promise<boolean> {
+    if (this.#index.get(entry.id) !== entry) return false;
+    const to = await moveToQuarantine(this.dataDir, entry.hash);
+    this.#index.delete(entry.id);
+    this.#quarantined++;
+    this.#log('replica-quarantined', { id: entry.id, hash: entry.hash, seq: entry.meta.record.seq, reason, movedTo: to.data });
+    return true;
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    const done = (): void => {
+      this.#inflight.delete(p);
+    };
+    p.then(done, done);
+    return p;
+  }
+}
+
+function partIdentity(bucket: string, uploadId: string, partNumber: number): string {
+  return recordIdentity({ type: 'part', bucket, uploadId, partNumber } as PartRecord);
+}
+
+function layoutOf(meta: ReplicaMeta): BlockLayout {
+  return { size: (meta.record as VersionRecord | PartRecord).size, blockSize: meta.blockSize!, crcs: meta.crcs! };
+}
+
+function ioFailed(what: string, err: unknown): HastackError {
+  return storageError('HASTACK_STORAGE_IO_FAILED', `${what} failed: ${(err as Error).message}`, { cause: err });
+}
+
+function checkAssemble(body: unknown): AssembleRequest {
+  if (!isObject(body)) throw invalid('body', body, 'a JSON object { bucket, uploadId, parts, record, checksum? }');
+  const bucket = requireString(body, 'bucket', 'bucket');
+  const uploadId = requireString(body, 'uploadId', 'uploadId');
+  const parts = body['parts'];
+  if (!Array.isArray(parts) || parts.length === 0 || parts.length > 10000) throw invalid('parts', parts, 'a list of 1 to 10000 { partNumber, etag }');
+  parts.forEach((p: unknown, i) => {
+    if (!isObject(p)) throw invalid(`parts[${i}]`, p, 'an object { partNumber, etag }');
+    requireCount(p, 'partNumber', `parts[${i}].partNumber`, 1, 10000);
+    requireString(p, 'etag', `parts[${i}].etag`);
+  });
+  const record = checkRecord(body['record']);
+  if (record.type !== 'version' || record.kind !== 'object') throw invalid('record', `${record.type}${record.type === 'version' ? ` ${record.kind}` : ''}`, 'an object version record');
+  if (record.bucket !== bucket) throw invalid('record.bucket', record.bucket, `the upload's bucket ${describe(bucket)}`);
+  const checksum = body['checksum'];
+  if (checksum !== undefined && (typeof checksum !== 'string' || parseChecksumAlgorithm(checksum) !== checksum)) {
+    throw invalid('checksum', checksum, 'one of CRC32, CRC32C, CRC64NVME, SHA1, SHA256');
+  }
+  return body as unknown as AssembleRequest;
+}
