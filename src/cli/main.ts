@@ -19,6 +19,7 @@ const OPTIONS = {
   desired: { type: 'string' },
   lines: { type: 'string' },
   fidelity: { type: 'string' },
+  storage: { type: 'boolean' },
   name: { type: 'string' },
   'to-time': { type: 'string' },
   as: { type: 'string' },
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   fault: () => import('./commands/fault.ts'),
   scale: () => import('./commands/scale.ts'),
   db: () => import('./commands/db.ts'),
+  storage: () => import('./commands/storage.ts'),
   validate: () => import('./commands/validate.ts'),
 };
 

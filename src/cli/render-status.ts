@@ -55,6 +55,16 @@ export function renderStatus(s: TwinStatus): string[] {
     }
     lines.push(...table(dbRows).map((l) => `  ${l}`));
   }
+  if (s.storage) {
+    const st = s.storage;
+    lines.push('');
+    const under = st.underReplicated === undefined ? 'not yet counted' : String(st.underReplicated);
+    lines.push(`storage: S3 endpoint ${st.endpoint}, ${st.replicas} replicas, write quorum ${st.writeQuorum}; objects under-replicated: ${under}`);
+    lines.push(`  buckets: ${st.buckets.join(', ') || 'none'}`);
+    const rows = [['ZONE', 'STATE', 'PID', 'PORT', 'RECORDS', 'BYTES', 'QUARANTINED']];
+    for (const n of st.nodes) rows.push([n.zone, n.state, String(n.pid ?? '-'), String(n.port), String(n.records ?? '-'), String(n.bytes ?? '-'), String(n.quarantined ?? '-')]);
+    lines.push(...table(rows).map((l) => `  ${l}`));
+  }
   if (s.activities.length > 0) {
     lines.push('');
     lines.push('recent scaling activities:');

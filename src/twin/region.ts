@@ -17,6 +17,7 @@ import { MetricCollector } from './compute/metric-collector.ts';
 import { MetricStore } from './monitor/index.ts';
 import { Reaper } from './reaper/reaper.ts';
 import { startRegionDatabase, type RegionDatabase } from './region-database.ts';
+import { startRegionStorage, type RegionStorage } from './region-storage.ts';
 import { ScalingLoop, type ScalingOverrides } from './compute/scaling-loop.ts';
 import { ensureStateDir, readLiveCard, readOrCreateSecret, removeCard, stateDirFor, writeCard } from './state-dir.ts';
 import { allInServiceAndHealthy, type TwinStatus } from './status.ts';
@@ -34,6 +35,8 @@ export interface TwinOptions {
   readonly onEvent?: (e: TwinEvent) => void;
   /** Start the database for the app. @default true */
   readonly database?: boolean;
+  /** Start the S3 endpoint and storage nodes. @default - when the spec declares a bucket */
+  readonly storage?: boolean;
   /** 'aws' makes database failovers take as long as RDS's. @default spec.twin.fidelity */
   readonly fidelity?: 'fast' | 'aws';
   /** Shorter target-tracking alarms for tests (AWS's are 3 and 15 datapoints). */
@@ -66,6 +69,7 @@ export class Twin {
       readonly collector: MetricCollector;
       readonly scaling: ScalingLoop;
       readonly database: RegionDatabase | undefined;
+      readonly storage: RegionStorage | undefined;
       readonly endpoints: { http: string; https: string | undefined };
       /** A metadata endpoint for code run from the user's shell (`hastack env`): a stand-in instance in the first zone. */
       readonly shellImds: ImdsServer;
@@ -91,12 +95,17 @@ export class Twin {
     return this.parts.database;
   }
 
+  get storage(): RegionStorage | undefined {
+    return this.parts.storage;
+  }
+
   /** The variables an instance gets, for code run from the user's shell (`hastack env`). */
   env(): Record<string, string> {
     return {
       AWS_REGION: this.spec.twin.region,
       AWS_EC2_METADATA_SERVICE_ENDPOINT: this.parts.shellImds.endpoint,
       ...(this.parts.database?.env() ?? {}),
+      ...(this.parts.storage?.env() ?? {}),
     };
   }
 
@@ -120,6 +129,7 @@ export class Twin {
       })),
       targets: this.lb.targetHealth().map((t) => ({ id: t.id, zone: t.zone, port: t.port, state: t.state, reason: t.reason, inFlight: t.inFlight })),
       database: this.parts.database?.status(),
+      storage: this.parts.storage?.status(),
       activities: this.asg.activityHistory().slice(0, 20),
       asgSummary: this.asg.summary,
     };
@@ -133,6 +143,7 @@ export class Twin {
       const s = this.asg.summaries();
       if (allInServiceAndHealthy(s, this.asg.desiredCapacity)) {
         await this.parts.database?.waitUntilReplicated(Math.max(1_000, deadline - Date.now()));
+        await this.parts.storage?.waitUntilReplicated(Math.max(1_000, deadline - Date.now()));
         return;
       }
       if (Date.now() > deadline) {
@@ -195,15 +206,17 @@ export class Twin {
       if (r.zone === zone && r.process.signal('SIGKILL')) killed.push(r.id);
     }
     const dbNode = this.parts.database?.zoneOut(zone);
+    const storageNode = this.parts.storage?.zoneOut(zone);
     this.later(seconds, () => this.zoneRestore(zone));
     return this.fault(
-      `zone ${zone} is out: killed ${killed.length} instance${killed.length === 1 ? '' : 's'} (${killed.join(', ') || 'none'})${dbNode === undefined ? '' : ` and database node ${dbNode}`}${seconds === undefined ? '' : `; back in ${seconds} s`}`,
+      `zone ${zone} is out: killed ${killed.length} instance${killed.length === 1 ? '' : 's'} (${killed.join(', ') || 'none'})${dbNode === undefined ? '' : `, database node ${dbNode}`}${storageNode === undefined ? '' : `, ${storageNode}`}${seconds === undefined ? '' : `; back in ${seconds} s`}`,
     );
   }
 
   zoneRestore(zone: string): string {
     this.asg.setZoneAvailable(zone, true);
     this.parts.database?.zoneBack(zone);
+    this.parts.storage?.zoneBack(zone).catch((e: unknown) => this.events.emit({ source: 'storage', type: 'storage-node-failed', message: `storage node in ${zone} failed to start: ${(e as Error).message}` }));
     return this.fault(`zone ${zone} is back`);
   }
 
@@ -226,6 +239,18 @@ export class Twin {
 
   dbKillStandby(): string {
     return this.fault(this.db().faults.killStandby());
+  }
+
+  /** The object store, or a coded error when the twin runs without one. */
+  s3(): RegionStorage {
+    const s = this.parts.storage;
+    if (s === undefined) throw twinError('HASTACK_TWIN_NO_STORAGE', 'this twin runs without object storage: declare a bucket in the spec (storage.buckets) or start it with `hastack up --storage`');
+    return s;
+  }
+
+  /** SIGKILL of one zone's storage node (any running one when no zone is given); it is restarted a second later. */
+  storageKillNode(zone?: string): string {
+    return this.fault(this.s3().killNode(zone));
   }
 
   scale(desired: number): number {
@@ -274,6 +299,7 @@ export class Twin {
     await step('the instances', () => this.asg.terminateAll('At shutdown the group was deleted.'));
     await step('the load balancer', () => this.lb.close());
     await step('the database', () => this.parts.database?.stop());
+    await step('the object store', () => this.parts.storage?.stop());
     await step('the control API', () => this.parts.control.close());
     await step('the metadata endpoint', () => this.parts.shellImds.close());
     await step('the state card', () => removeCard(this.stateDir));
@@ -306,6 +332,12 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       const db = database;
       cleanup.unshift(() => db.stop());
     }
+    let storage: RegionStorage | undefined;
+    if (opts.storage ?? spec.storage.buckets.length > 0) {
+      storage = await startRegionStorage({ spec, stateDir, registry: reaper, onEvent: emit, metrics });
+      const st = storage;
+      cleanup.unshift(() => st.stop());
+    }
     const lb = new LoadBalancer({
       name: spec.name,
       config: spec.loadBalancer,
@@ -323,7 +355,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       clock,
       onEvent: emit,
       registry: reaper,
-      instanceEnv: () => database?.env() ?? {},
+      instanceEnv: () => ({ ...(database?.env() ?? {}), ...(storage?.env() ?? {}) }),
       targets: {
         registerTarget: (t) => lb.registerTarget(t),
         deregisterTarget: (id) => lb.deregisterTarget(id),
@@ -349,7 +381,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     await control.listen();
     cleanup.unshift(() => control.close());
     const endpoints = { http: ports.url, https: ports.httpsPort === undefined ? undefined : `https://localhost:${ports.httpsPort}` };
-    const twin = new Twin(spec, stateDir, lb, asg, metrics, events, { reaper, control, collector, scaling, database, endpoints, shellImds }, clock);
+    const twin = new Twin(spec, stateDir, lb, asg, metrics, events, { reaper, control, collector, scaling, database, storage, endpoints, shellImds }, clock);
     twinRef = twin;
     writeCard(stateDir, {
       pid: process.pid,

@@ -27,6 +27,7 @@ export interface TwinStatus {
     readonly inFlight: number;
   }[];
   readonly database: DatabaseStatus | undefined;
+  readonly storage: StorageStatus | undefined;
   readonly activities: readonly ScalingActivity[];
   readonly asgSummary: string;
 }

@@ -13,6 +13,7 @@ const KINDS = {
   'db-kill-primary': { field: undefined, what: '' },
   'db-hang-primary': { field: undefined, what: '' },
   'db-kill-standby': { field: undefined, what: '' },
+  'storage-kill-node': { field: 'zone', what: 'a zone name', optional: true },
 } as const;
 
 export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -23,12 +24,12 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   }
   if (spec.field === undefined) {
     if (target !== undefined) throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault ${kind}: received an extra argument ${JSON.stringify(target)}, expected none`);
-  } else if (target === undefined) {
+  } else if (target === undefined && !('optional' in spec)) {
     throw twinError('HASTACK_CONTROL_BAD_REQUEST', `fault ${kind}: missing ${spec.what}`);
   }
   const seconds = intFlag(args, 'seconds', 1, MAX_FAULT_SECONDS);
   const { client } = connect(args);
-  const body = { ...(spec.field === undefined ? {} : { [spec.field]: target }), ...(seconds === undefined ? {} : { seconds }) };
+  const body = { ...(spec.field === undefined || target === undefined ? {} : { [spec.field]: target }), ...(seconds === undefined ? {} : { seconds }) };
   const r = await client.call<{ message: string }>('POST', `/faults/${kind}`, body);
   io.out(args.values['json'] === true ? JSON.stringify(r) : r.message);
   return EXIT_OK;

@@ -34,6 +34,8 @@ function summary(s: TwinStatus) {
     zones: Object.fromEntries(s.zones.map((z) => [z.name, z.instances.map((i) => ({ id: i.id, pid: i.pid, port: i.port, lifecycle: i.lifecycle, target: i.target }))])),
     database: s.database?.endpoint,
     databaseReader: s.database?.readerEndpoint,
+    s3: s.storage?.endpoint,
+    buckets: s.storage?.buckets,
   };
 }
 
@@ -47,6 +49,7 @@ function printReady(s: TwinStatus, io: CliIo, json: boolean): void {
   if (s.httpsEndpoint) io.out(`  app (https)  ${s.httpsEndpoint}`);
   io.out(`  control API  ${s.controlApi}`);
   if (s.database) io.out(`  database     ${s.database.endpoint} (writer, ${s.database.deployment})${s.database.readerEndpoint ? `, ${s.database.readerEndpoint} (reader)` : ''}`);
+  if (s.storage) io.out(`  s3           ${s.storage.endpoint} (buckets: ${s.storage.buckets.join(', ') || 'none'}; credentials: eval "$(npx hastack env)")`);
   io.out(`  state        ${s.stateDir}`);
   for (const z of s.zones) io.out(`  ${z.name}    ${z.instances.map((i) => i.id).join(', ') || '(none)'}`);
 }
@@ -62,7 +65,7 @@ async function detach(args: ParsedArgs, io: CliIo): Promise<number> {
   const logFile = path.join(dir, 'up.log');
   const fd = openSync(logFile, 'w');
   const fidelity = fidelityFlag(args);
-  const child = spawn(process.execPath, [BIN, 'up', '--config', file, ...(fidelity === undefined ? [] : ['--fidelity', fidelity])], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, HASTACK_DETACHED: '1' } });
+  const child = spawn(process.execPath, [BIN, 'up', '--config', file, ...(fidelity === undefined ? [] : ['--fidelity', fidelity]), ...(args.values['storage'] === true ? ['--storage'] : [])], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, HASTACK_DETACHED: '1' } });
   closeSync(fd);
   child.unref();
   child.on('error', () => {}); // a failed spawn shows up as a dead pid below
@@ -131,6 +134,7 @@ async function foreground(args: ParsedArgs, io: CliIo): Promise<number> {
     twin = await startTwin({
       configFile: configPath(args),
       ...(fidelity === undefined ? {} : { fidelity }),
+      ...(args.values['storage'] === true ? { storage: true } : {}),
       onEvent: (e) => {
         if (!live) io.err(`${new Date(e.at).toISOString()} ${e.source}: ${e.message}`);
       },

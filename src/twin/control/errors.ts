@@ -9,6 +9,10 @@ export const TWIN_ERRORS = {
     source: 'user',
     summary: 'A database command was sent to a twin started without a database.',
   },
+  HASTACK_TWIN_NO_STORAGE: {
+    source: 'user',
+    summary: 'An object storage command was sent to a twin running without object storage: declare a bucket in the spec (storage.buckets) or start it with `hastack up --storage`.',
+  },
   HASTACK_TWIN_NOT_RUNNING: {
     source: 'user',
     summary: 'No twin is running for this config; `hastack up` starts one.',

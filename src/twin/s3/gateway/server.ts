@@ -114,7 +114,11 @@ export class S3Gateway {
       const ctx: RequestContext = { req, res, route, auth, requestId: id, parts: this.opts.parts };
       await handlerFor(route.operation)(ctx);
     } catch (e) {
-      const error = isS3Error(e) ? e : new S3Error('InternalError', 'We encountered an internal error. Please try again.', {}, { cause: e });
+      let error = isS3Error(e) ? e : new S3Error('InternalError', 'We encountered an internal error. Please try again.', {}, { cause: e });
+      // Signed for another region: like S3, name the right one in a header too, as a HEAD's client sees no body.
+      if (typeof error.fields.Region === 'string' && error.headers['x-amz-bucket-region'] === undefined) {
+        error = new S3Error(error.code, error.message, error.fields, { cause: error.cause, headers: { ...error.headers, 'x-amz-bucket-region': error.fields.Region } });
+      }
       if (!isS3Error(e)) {
         this.opts.onEvent?.({ source: 'storage', type: 's3-internal-error', message: `S3 ${route?.operation ?? req.method} ${req.url} failed: ${(e as Error).message}`, data: { requestId: id } });
       }

@@ -57,7 +57,7 @@ export async function startStorageNode(opts: StartStorageNodeOptions): Promise<S
   const args = ['--import', TSX, MAIN, '--data-dir', dataDir, '--zone', opts.zone, '--token-file', path.resolve(opts.tokenFile), '--port', String(opts.port ?? 0)];
   if (opts.scrubIntervalMs !== undefined) args.push('--scrub-interval-ms', String(opts.scrubIntervalMs));
   if (opts.scrubBytesPerSecond !== undefined) args.push('--scrub-bytes-per-second', String(opts.scrubBytesPerSecond));
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? '16' } });
   const pid = child.pid;
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {

@@ -2,7 +2,7 @@
  * Staged bytes: received (or assembled) into `staging/<id>` while their MD5, block CRC32s and an
  * optional S3 checksum are computed, fsynced, then held invisible until a commit moves them into
  * place or an abort, a 15-minute expiry or a restart removes them. Memory stays flat whatever the
- * size: at most 1 MiB is buffered before it is written.
+ * size: at most 1 MiB is gathered while the previous 1 MiB is being written.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
@@ -47,6 +47,8 @@ export class StageWriter {
   #pendingBytes = 0;
   #size = 0;
   #position = 0;
+  /** The write under way: the next batch is hashed while it goes to disk. */
+  #writing: Promise<void> = Promise.resolve();
 
   private constructor(staging: Staging, id: string, file: string, fh: FileHandle, opts: StageWriterOptions) {
     this.#staging = staging;
@@ -76,11 +78,16 @@ export class StageWriter {
     this.#size += chunk.length;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes >= FLUSH_BYTES) await this.#flush();
+    if (this.#pendingBytes >= FLUSH_BYTES) {
+      await this.#writing;
+      this.#writing = this.#flush();
+      this.#writing.catch(() => {});
+    }
   }
 
   /** Writes the rest, fsyncs, and hands the bytes to the staging table. */
   async finish(): Promise<StagedBytes> {
+    await this.#writing;
     await this.#flush();
     await this.#fh.sync();
     await this.#fh.close();
@@ -101,6 +108,7 @@ export class StageWriter {
   /** Drops a write that will not finish. */
   async destroy(): Promise<void> {
     this.#pending = [];
+    await this.#writing.catch(() => undefined);
     await this.#fh.close().catch(() => undefined);
     await rm(this.file, { force: true });
   }

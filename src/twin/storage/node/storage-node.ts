@@ -4,7 +4,7 @@
  * stop: no new requests, commits under way finish, then everything is released.
  */
 import http from 'node:http';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { storageError } from '../errors.ts';
 import { pidAlive } from '../../state-dir.ts';
@@ -29,6 +29,8 @@ export interface StorageNodeOptions {
 
 /** How often stale staged bytes are looked for. */
 const SWEEP_EVERY_MS = 60_000;
+/** At a stop, how long answers under way (after the commits finished) may take to go out. */
+const ANSWER_GRACE_MS = 3_000;
 
 export class StorageNode {
   readonly store: ReplicaStore;
@@ -39,6 +41,8 @@ export class StorageNode {
   #sweeper: NodeJS.Timeout | undefined;
   #stopping = false;
   #closed: Promise<void> | undefined;
+  #answering = 0;
+  #idle: (() => void) | undefined;
   port = 0;
 
   private constructor(opts: StorageNodeOptions, store: ReplicaStore, log: LogFn) {
@@ -46,10 +50,14 @@ export class StorageNode {
     this.#log = log;
     this.store = store;
     this.scrubber = new Scrubber(store, log, opts.scrub);
-    this.#server = http.createServer(
-      { keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 },
-      createRequestHandler({ store, scrubber: this.scrubber, zone: opts.zone, token: opts.token, log, stopping: () => this.#stopping }),
-    );
+    const handle = createRequestHandler({ store, scrubber: this.scrubber, zone: opts.zone, token: opts.token, log, stopping: () => this.#stopping });
+    this.#server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+      this.#answering++;
+      res.once('close', () => {
+        if (--this.#answering === 0) this.#idle?.();
+      });
+      handle(req, res);
+    });
     // A client that stalls mid-request for this long is cut off (its staged bytes are dropped).
     this.#server.setTimeout(120_000);
   }
@@ -92,19 +100,44 @@ export class StorageNode {
     const closing = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
     await this.store.drain();
+    await this.#answersSent(ANSWER_GRACE_MS);
     await this.scrubber.stop();
     await closeServer(this.#server);
     await closing;
     await rm(path.join(this.#opts.dataDir, LOCK_FILE), { force: true });
     this.#log('stopped', { zone: this.#opts.zone });
   }
+
+  /** Resolves once no response is under way, or after timeoutMs. */
+  #answersSent(timeoutMs: number): Promise<void> {
+    if (this.#answering === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#idle = done;
+    });
+  }
 }
 
 async function takeLock(dataDir: string): Promise<void> {
   const file = path.join(dataDir, LOCK_FILE);
   const held = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(held) && held > 0 && held !== process.pid && pidAlive(held)) {
+  if (Number.isInteger(held) && held > 0 && held !== process.pid && pidAlive(held) && (await servesFolder(held, dataDir))) {
     throw storageError('HASTACK_STORAGE_DATA_DIR_IN_USE', `data folder ${dataDir} is served by a live storage node process (pid ${held})`, { details: { pid: held } });
   }
   await writeFile(file, `${process.pid}\n`);
+}
+
+/** Whether a live pid is a node on this folder, not an unrelated process that reused the pid of a killed one. */
+async function servesFolder(pid: number, dataDir: string): Promise<boolean> {
+  try {
+    const cwd = await readlink(`/proc/${pid}/cwd`);
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    return args.some((a) => path.resolve(cwd, a.replace(/^--data-dir=/, '')) === dataDir);
+  } catch {
+    return process.platform !== 'linux';
+  }
 }

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { isHastackError } from '../../../../src/errors.ts';
+import { NodeClient } from '../../../../src/twin/storage/node-client.ts';
+import { BlockCrcs, BLOCK_SIZE } from '../../../../src/twin/storage/node/blocks.ts';
+import { identityHash, metaNextFile, replicaFiles, stagingFile } from '../../../../src/twin/storage/node/layout.ts';
+import { startStorageNode, type StorageNodeProcess } from '../../../../src/twin/storage/node/launch.ts';
+import { encodeMeta } from '../../../../src/twin/storage/node/meta.ts';
+import { recordIdentity, type VersionRecord } from '../../../../src/twin/storage/records.ts';
+
+const seq = (n: number): string => n.toString(16).padStart(18, '0');
+
+function objectRecord(key: string, n: number, size: number): VersionRecord {
+  return { type: 'version', bucket: 'rs', key, versionId: 'null', seq: seq(n), kind: 'object', lastModified: n, size, etag: '"e"', headers: { userMetadata: {} } };
+}
+
+async function readAll(s: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('storage node restarts', () => {
+  let root: string;
+  let dataDir: string;
+  let tokenFile: string;
+  const token = randomBytes(24).toString('base64url');
+  const running = new Set<StorageNodeProcess>();
+  const clients: NodeClient[] = [];
+
+  const start = async (dir = dataDir) => {
+    const node = await startStorageNode({ dataDir: dir, zone: 'local-1c', tokenFile, logFile: path.join(root, 'node.log') });
+    running.add(node);
+    void node.exited.then(() => running.delete(node));
+    const client = new NodeClient({ url: node.url, token, zone: 'local-1c' });
+    clients.push(client);
+    return { node, client };
+  };
+
+  before(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'hastack-storage-restart-'));
+    dataDir = path.join(root, 'data');
+    tokenFile = path.join(root, 'token');
+    await writeFile(tokenFile, token, { mode: 0o600 });
+  });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    await Promise.all([...running].map((n) => n.stop()));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('GIVEN bytes staged but not committed WHEN the node is killed -9 and restarted THEN nothing is visible and the staging area is empty', async () => {
+    const { node, client } = await start();
+    await client.stage(randomBytes(500_000));
+    assert.equal((await readdir(path.join(dataDir, 'staging'))).length, 1);
+    node.kill('SIGKILL');
+    assert.equal(await node.exited, null);
+    const again = await start();
+    const health = await again.client.health();
+    assert.equal(health.records, 0);
+    assert.deepEqual(await readdir(path.join(dataDir, 'staging')), []);
+    assert.deepEqual((await again.client.inventory()).entries, []);
+    again.node.kill('SIGKILL');
+    await again.node.exited;
+  });
+
+  it('GIVEN a commit that was answered WHEN the node is killed -9 and restarted THEN the record and its bytes are still there', async () => {
+    const { node, client } = await start();
+    const data = randomBytes(1_000_000);
+    const record = objectRecord('kept', 10, data.length);
+    const staged = await client.stage(data);
+    assert.equal((await client.commit({ stageId: staged.stageId, record })).applied, true);
+    await client.commit({ record: { type: 'bucket', bucket: 'rs', seq: seq(11), deleted: false, createdAt: 1 } });
+    node.kill('SIGKILL');
+    await node.exited;
+    const again = await start();
+    assert.deepEqual(await again.client.current('rs', 'kept'), record);
+    assert.ok((await readAll(await again.client.data(recordIdentity(record)))).equals(data));
+    assert.equal((await again.client.buckets()).length, 1);
+    assert.equal((await again.client.health()).records, 2);
+    await again.node.stop();
+  });
+
+  it('GIVEN a folder left between the steps of a commit WHEN the node starts THEN a commit that had moved its bytes is finished and one that had not is undone', async () => {
+    const dir = path.join(root, 'crafted');
+    const first = await start(dir);
+    const oldData = randomBytes(10_000);
+    const old = objectRecord('moved', 1, oldData.length);
+    const s = await first.client.stage(oldData);
+    await first.client.commit({ stageId: s.stageId, record: old });
+    await first.node.stop();
+
+    // Commit A (moved its bytes, died before renaming its meta): the staging file is gone, the data is new.
+    const newData = randomBytes(20_000);
+    const crcs = new BlockCrcs(BLOCK_SIZE);
+    crcs.update(newData);
+    const newer = objectRecord('moved', 2, newData.length);
+    const idA = recordIdentity(newer);
+    await writeFile(replicaFiles(dir, idA).data, newData);
+    await writeFile(metaNextFile(dir, identityHash(idA)), encodeMeta({ record: newer, blockSize: BLOCK_SIZE, crcs: crcs.finish(), stageId: 'a'.repeat(32) }));
+    // Commit B (died before moving its bytes): the staging file is still there.
+    const never = objectRecord('never', 3, 5);
+    const idB = recordIdentity(never);
+    await writeFile(stagingFile(dir, 'b'.repeat(32)), 'hello');
+    await writeFile(metaNextFile(dir, identityHash(idB)), encodeMeta({ record: never, blockSize: BLOCK_SIZE, crcs: [0], stageId: 'b'.repeat(32) }));
+    // Leftover bytes with no meta: removed.
+    await copyFile(replicaFiles(dir, idA).data, replicaFiles(dir, 'orphan').data);
+
+    const { node, client } = await start(dir);
+    assert.deepEqual(await client.current('rs', 'moved'), newer);
+    assert.ok((await readAll(await client.data(idA))).equals(newData));
+    assert.equal(await client.current('rs', 'never'), undefined);
+    assert.equal((await client.health()).quarantined, 0);
+    await assert.rejects(stat(replicaFiles(dir, 'orphan').data), { code: 'ENOENT' });
+    await assert.rejects(stat(metaNextFile(dir, identityHash(idB))), { code: 'ENOENT' });
+    assert.deepEqual(await readdir(path.join(dir, 'staging')), []);
+    await node.stop();
+  });
+
+  it('GIVEN commits under way WHEN the node gets SIGTERM THEN it exits 0, and every commit answered applied is there after a restart', async (t) => {
+    const { node, client } = await start();
+    const stages = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const data = randomBytes(2_000_000);
+        return { data, staged: await client.stage(data), record: objectRecord(`term-${i}`, 100 + i, data.length) };
+      }),
+    );
+    const answers = stages.map((s) => client.commit({ stageId: s.staged.stageId, record: s.record }).then(
+        (r) => (r.applied ? 'applied' : 'refused'),
+        (e: unknown) => (isHastackError(e) && e.code === 'HASTACK_STORAGE_SHUTTING_DOWN' ? 'refused' : 'unknown'),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    node.kill('SIGTERM');
+    assert.equal(await node.exited, 0);
+    const applied = await Promise.all(answers);
+    t.diagnostic(`${applied.filter((a) => a === 'applied').length} of ${applied.length} commits answered applied before the stop`);
+    const again = await start();
+    for (const [i, s] of stages.entries()) {
+      const current = await again.client.current('rs', s.record.key);
+      if (applied[i] === 'applied') {
+        assert.deepEqual(current, s.record);
+        assert.ok((await readAll(await again.client.data(recordIdentity(s.record)))).equals(s.data));
+      } else if (applied[i] === 'refused') {
+        assert.equal(current, undefined, 'a commit refused at the stop leaves nothing');
+      }
+    }
+    await again.node.stop();
+  });
+
+  it('GIVEN a registry, a folder in use or an unreadable token WHEN starting THEN the group is registered and removed, and failures are coded with the log tail', async () => {
+    const seen: string[] = [];
+    const registry = { add: (pgid: number) => seen.push(`+${pgid}`), remove: (pgid: number) => seen.push(`-${pgid}`) };
+    const node = await startStorageNode({ dataDir, zone: 'local-1c', tokenFile, registry });
+    running.add(node);
+    assert.deepEqual(seen, [`+${node.pid}`]);
+    await assert.rejects(startStorageNode({ dataDir, zone: 'local-1c', tokenFile }), (e: unknown) => isHastackError(e) && e.code === 'HASTACK_STORAGE_START_FAILED' && /HASTACK_STORAGE_DATA_DIR_IN_USE/.test(e.message));
+    await node.stop();
+    running.delete(node);
+    assert.deepEqual(seen, [`+${node.pid}`, `-${node.pid}`]);
+    assert.equal(groupAlive(node.pid), false);
+    await assert.rejects(startStorageNode({ dataDir, zone: 'local-1c', tokenFile: path.join(root, 'missing') }), (e: unknown) => isHastackError(e) && e.code === 'HASTACK_STORAGE_START_FAILED' && /HASTACK_STORAGE_TOKEN_UNREADABLE/.test(e.message));
+  });
+
+  it('GIVEN a stopped node WHEN the client calls it THEN it rejects with a code naming the zone and the route', async () => {
+    const { node, client } = await start();
+    await node.stop();
+    await assert.rejects(client.health(), (e: unknown) => isHastackError(e) && e.code === 'HASTACK_STORAGE_NODE_UNREACHABLE' && e.details?.['zone'] === 'local-1c' && e.details['route'] === '/health');
+    const s = client.stageStream();
+    s.body.on('error', () => {});
+    s.body.end(Buffer.from('x'));
+    await assert.rejects(s.done, { code: 'HASTACK_STORAGE_NODE_UNREACHABLE' });
+  });
+});
