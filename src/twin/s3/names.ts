@@ -5,30 +5,16 @@
  * Keys are opaque strings: `../x`, `/abs`, `a//b` are all legal keys, because storage never maps a
  * key to a path. Only length (in UTF-8 bytes), well-formed Unicode and NUL are checked.
  */
+import { bucketNameProblem } from '../../spec/storage.ts';
 import { S3Error } from './s3-error.ts';
 
 /** The longest key S3 accepts, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
 
-const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'] as const;
-const RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'] as const;
-const IP_ADDRESS = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-const ALLOWED = /^[a-z0-9.-]+$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Why `name` is not a valid general-purpose bucket name, or undefined when it is. */
-export function bucketNameProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63) return `bucket names must be 3 to 63 characters long, got ${name.length}`;
-  if (!ALLOWED.test(name)) return 'bucket names may contain only lower-case letters, digits, dots and hyphens';
-  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return 'bucket names must begin and end with a letter or digit';
-  if (name.includes('..')) return 'bucket names must not contain two adjacent dots';
-  if (IP_ADDRESS.test(name)) return 'bucket names must not be formatted as an IP address';
-  const prefix = RESERVED_PREFIXES.find((p) => name.startsWith(p));
-  if (prefix !== undefined) return `bucket names must not start with the reserved prefix "${prefix}"`;
-  const suffix = RESERVED_SUFFIXES.find((s) => name.endsWith(s));
-  if (suffix !== undefined) return `bucket names must not end with the reserved suffix "${suffix}"`;
-  return undefined;
-}
+/** Why `name` is not a valid general-purpose bucket name (the spec's rule), or undefined when it is. */
+export { bucketNameProblem };
 
 /**
  * Throws InvalidBucketName (400, with `BucketName`) unless `name` follows S3's rules for
@@ -37,7 +23,7 @@ export function bucketNameProblem(name: string): string | undefined {
 export function checkBucketName(name: string): void {
   const problem = bucketNameProblem(name);
   if (problem !== undefined) {
-    throw new S3Error('InvalidBucketName', `The specified bucket is not valid: ${problem}.`, { BucketName: name });
+    throw new S3Error('InvalidBucketName', `The specified bucket is not valid: ${JSON.stringify(name)} ${problem}.`, { BucketName: name });
   }
 }
 
