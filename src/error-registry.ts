@@ -8,6 +8,7 @@ import { DB_ERRORS } from './twin/db/errors.ts';
 import { DB_ENDPOINT_ERRORS } from './twin/db/endpoint-errors.ts';
 import { LB_ERRORS } from './twin/lb/errors.ts';
 import { METRICS_ERRORS } from './twin/monitor/errors.ts';
+import { STORAGE_ERRORS } from './twin/storage/errors.ts';
 
 export const CORE_ERRORS = {
   HASTACK_INTERNAL: {
@@ -26,6 +27,7 @@ export const ERROR_AREAS: readonly { readonly area: string; readonly errors: Rea
   { area: 'Database nodes', errors: DB_ERRORS },
   { area: 'Database endpoint', errors: DB_ENDPOINT_ERRORS },
   { area: 'Database cluster (RDS)', errors: RDS_ERRORS },
+  { area: 'Object storage nodes', errors: STORAGE_ERRORS },
   { area: 'Metrics and alarms', errors: METRICS_ERRORS },
   { area: 'Load generation', errors: RESILIENCE_ERRORS },
 ];
