@@ -129,8 +129,12 @@ export class NodeClient {
         answered = true;
         readBody(res).then(
           (body) => {
-            if (res.statusCode === 200) settle(undefined, parseJson<StageResult>(body));
-            else settle(this.#statusError(route, res.statusCode ?? 0, body));
+            if (res.statusCode !== 200) return settle(this.#statusError(route, res.statusCode ?? 0, body));
+            try {
+              settle(undefined, parseJson<StageResult>(body));
+            } catch (err) {
+              settle(err as HastackError);
+            }
           },
           (err: unknown) => settle(this.#connectionError(route, err)),
         );

@@ -17,6 +17,12 @@ export interface IndexEntry {
   /** SHA-256 hex of the identity: the replica's file stem. */
   readonly hash: string;
   readonly meta: ReplicaMeta;
+  /**
+   * The bytes were found damaged (or missing) and moved aside. The record is still known — so a
+   * quorum read still sees it and listings still show it — but the node serves no bytes for it and
+   * leaves it out of its inventory and digests, so repair copies a good replica back.
+   */
+  readonly damaged?: boolean;
 }
 
 export interface ListQuery {
@@ -170,6 +176,7 @@ export class RecordIndex {
     for (let n = it.next(); !n.done; n = it.next()) {
       if (entries.length >= limit) return { entries, next: entries[entries.length - 1]!.id };
       const e = this.#byId.get(n.value)!;
+      if (e.damaged === true) continue;
       entries.push({ id: e.id, seq: e.meta.record.seq, hasData: hasData(e.meta.record) });
     }
     return { entries };
@@ -184,6 +191,7 @@ export class RecordIndex {
     const hashes = Array.from({ length: ranges }, () => createHash('sha256'));
     for (const id of this.#ids.from(undefined)) {
       const e = this.#byId.get(id)!;
+      if (e.damaged === true) continue;
       const top = Number.parseInt(e.hash.slice(0, 8), 16);
       hashes[Math.floor((top * ranges) / 0x1_0000_0000)]!.update(`${JSON.stringify(id)} ${e.meta.record.seq}\n`);
     }

@@ -5,7 +5,8 @@
  * - a `.meta.next` whose staging file still exists belongs to a commit that never moved its bytes
  *   and was never answered: it is dropped. One whose staging file is gone moved its bytes: it
  *   becomes the `.meta`. One without a stage id (a record without bytes) was never renamed: dropped.
- * - a `.meta` that cannot be read is quarantined; so is one whose bytes are missing.
+ * - a `.meta` that cannot be read is quarantined; one whose bytes are missing is kept as damaged
+ *   (its record is still known; repair brings the bytes back).
  * - a `.data` file without a meta that wants bytes (e.g. an object replaced by a tombstone) is removed.
  * - parts of uploads already completed or aborted are removed.
  * - staged bytes are removed: nobody can commit them any more.
@@ -97,9 +98,10 @@ async function recoverShard(dataDir: string, dir: string, log: LogFn): Promise<R
       const id = recordIdentity(meta.record);
       if (hasData(meta.record)) {
         if (!present.has(hash + DATA_SUFFIX)) {
-          await moveToQuarantine(dataDir, hash);
-          quarantined++;
-          log('replica-quarantined', { hash, id, reason: 'data file missing' });
+          // Known but without bytes (damaged earlier, or lost): kept as damaged, so repair restores it.
+          const { stageId: _stage, ...known } = meta;
+          entries.push({ id, hash, meta: known, damaged: true });
+          log('replica-damaged', { hash, id, reason: 'data file missing' });
           continue;
         }
         wantData.add(hash);

@@ -20,8 +20,8 @@ import { writeFileDurably } from './durable-file.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { ensureLayout, identityHash, metaNextFile, replicaFilesByHash, shardDir, STAGE_ID_PATTERN } from './layout.ts';
 import { encodeMeta, type ReplicaMeta } from './meta.ts';
-import type { AssembleRequest, AssembleResult, CommitRequest, CommitResult } from './protocol.ts';
-import { moveToQuarantine } from './quarantine.ts';
+import type { AssembleRequest, AssembleResult, CommitResult } from './protocol.ts';
+import { moveDataToQuarantine } from './quarantine.ts';
 import { checkRecord, describe, invalid, isObject, requireCount, requireString } from './record-check.ts';
 import { RecordIndex, type IndexEntry } from './record-index.ts';
 import { recoverReplicas, type LogFn } from './recover.ts';
@@ -92,7 +92,7 @@ export class ReplicaStore {
       if (staged === undefined) throw storageError('HASTACK_STORAGE_STAGE_NOT_FOUND', `stage ${stageId} is not held by this node (never staged, aborted, already committed or expired)`);
       const size = (record as VersionRecord | PartRecord).size;
       if (staged.size !== size) {
-        void this.staging.discard(staged);
+        this.staging.discard(staged).catch(() => undefined);
         throw storageError('HASTACK_STORAGE_SIZE_MISMATCH', `record.size is ${size} but stage ${stageId} holds ${staged.size} bytes`);
       }
     }
@@ -108,7 +108,7 @@ export class ReplicaStore {
   async openForRead(id: string): Promise<OpenedReplica | undefined> {
     return this.#locks.run(id, async () => {
       const entry = this.#index.get(id);
-      if (entry === undefined || !hasData(entry.meta.record)) return undefined;
+      if (entry === undefined || entry.damaged === true || !hasData(entry.meta.record)) return undefined;
       let fh: FileHandle;
       try {
         fh = await open(replicaFilesByHash(this.dataDir, entry.hash).data, 'r');
@@ -182,7 +182,9 @@ export class ReplicaStore {
     const id = recordIdentity(record);
     const applied = await this.#locks.run(id, async () => {
       const existing = this.#index.get(id);
-      const stale = existing !== undefined && compareSeq(record.seq, existing.meta.record.seq) <= 0;
+      // A damaged replica takes its own record again (same seq) when repair brings good bytes.
+      const order = existing === undefined ? 1 : compareSeq(record.seq, existing.meta.record.seq);
+      const stale = existing !== undefined && (order < 0 || (order === 0 && !(existing.damaged === true && staged !== undefined)));
       const finishedUpload = record.type === 'part' && this.#uploadFinished(record.bucket, record.uploadId);
       if (stale || finishedUpload) {
         if (staged !== undefined) await this.staging.discard(staged);
@@ -235,9 +237,9 @@ export class ReplicaStore {
   }
 
   async #quarantineLocked(entry: IndexEntry, reason: string): Promise<boolean> {
-    if (this.#index.get(entry.id) !== entry) return false;
-    const to = await moveToQuarantine(this.dataDir, entry.hash);
-    this.#index.delete(entry.id);
+    if (this.#index.get(entry.id) !== entry || entry.damaged === true) return false;
+    const to = await moveDataToQuarantine(this.dataDir, entry.hash);
+    this.#index.set({ ...entry, damaged: true });
     this.#quarantined++;
     this.#log('replica-quarantined', { id: entry.id, hash: entry.hash, seq: entry.meta.record.seq, reason, movedTo: to.data });
     return true;
@@ -268,7 +270,7 @@ function ioFailed(what: string, err: unknown): HastackError {
 function checkAssemble(body: unknown): AssembleRequest {
   if (!isObject(body)) throw invalid('body', body, 'a JSON object { bucket, uploadId, parts, record, checksum? }');
   const bucket = requireString(body, 'bucket', 'bucket');
-  const uploadId = requireString(body, 'uploadId', 'uploadId');
+  requireString(body, 'uploadId', 'uploadId');
   const parts = body['parts'];
   if (!Array.isArray(parts) || parts.length === 0 || parts.length > 10000) throw invalid('parts', parts, 'a list of 1 to 10000 { partNumber, etag }');
   parts.forEach((p: unknown, i) => {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { NodeClient } from '../../../../src/twin/storage/node-client.ts';
 import { replicaFiles } from '../../../../src/twin/storage/node/layout.ts';
 import { startStorageNode, type StorageNodeProcess } from '../../../../src/twin/storage/node/launch.ts';
-import { recordIdentity, type VersionRecord } from '../../../../src/twin/storage/records.ts';
+import { recordIdentity, type PartRecord, type VersionRecord } from '../../../../src/twin/storage/records.ts';
 
 const seq = (n: number): string => n.toString(16).padStart(18, '0');
 
@@ -52,6 +52,7 @@ describe('storage node damage', () => {
   let root: string;
   const token = randomBytes(24).toString('base64url');
   const nodes: StorageNodeProcess[] = [];
+  let nodeA: { node: StorageNodeProcess; client: NodeClient } | undefined;
   const clients: NodeClient[] = [];
 
   before(async () => {
@@ -79,6 +80,7 @@ describe('storage node damage', () => {
 
   it('GIVEN a byte flipped in a stored object WHEN it is read THEN the answer ends early before the bad block, and the replica is quarantined and counted', async () => {
     const { node, client, put } = await start('read-a');
+    nodeA = { node, client };
     const data = randomBytes(700_000);
     const record = objectRecord('rot', 1, data.length);
     await put(record, data);
@@ -92,9 +94,13 @@ describe('storage node damage', () => {
     assert.ok(got.bytes.equals(data.subarray(0, got.bytes.length)), 'what came is the intact prefix');
 
     await until('quarantine', async () => (await client.health()).quarantined === 1);
-    assert.equal(await client.current('dmg', 'rot'), undefined, 'the replica is dropped from the index');
+    // The record stays known (a quorum read must still see it), but no bytes are served for it and
+    // the inventory leaves it out, so repair copies a good replica back.
+    assert.deepEqual(await client.current('dmg', 'rot'), record, 'the record is still known');
+    await assert.rejects(client.data(id), /not|404/i);
+    assert.ok(!(await client.inventory()).entries.some((e) => e.id === id), 'a damaged replica is not in the inventory');
     await assert.rejects(stat(files.data), { code: 'ENOENT' });
-    assert.equal((await readdir(path.join(node.dataDir, 'quarantine'))).length, 2, 'data and meta moved aside');
+    assert.equal((await readdir(path.join(node.dataDir, 'quarantine'))).length, 2, 'data and a copy of the meta moved aside');
     assert.match(await readFile(path.join(root, 'read-a.log'), 'utf8'), /"event":"replica-quarantined".*"reason":"read: block 1 does not match its CRC32"/);
 
     // A range whose first block is damaged fails as well, before any byte.
@@ -105,7 +111,32 @@ describe('storage node damage', () => {
     assert.equal(ranged.error?.code, 'HASTACK_STORAGE_DATA_TRUNCATED');
     assert.equal(ranged.bytes.length, 0);
     await until('second quarantine', async () => (await client.health()).quarantined === 2);
-    assert.equal((await client.health()).records, 0);
+    assert.deepEqual((await client.inventory()).entries, []);
+
+    // Repair: the same record with good bytes replaces the damaged replica.
+    const staged = await client.stage(data);
+    assert.equal((await client.commit({ stageId: staged.stageId, record })).applied, true);
+    assert.ok((await drain(await client.data(id))).bytes.equals(data));
+    assert.deepEqual((await client.inventory()).entries.map((e) => e.id), [id]);
+  });
+
+  it('GIVEN a part whose file rotted WHEN an upload is assembled THEN that part is named missing, quarantined, and nothing is committed', async () => {
+    const { node, client } = nodeA!;
+    const parts = [randomBytes(400_000), randomBytes(400_000)];
+    const recs = parts.map((d, i): PartRecord => ({ type: 'part', bucket: 'dmg', key: 'mp', uploadId: 'u1', partNumber: i + 1, seq: seq(50 + i), size: d.length, etag: `"p${i}"`, lastModified: 1 }));
+    for (const [i, r] of recs.entries()) {
+      const staged = await client.stage(parts[i]!);
+      await client.commit({ stageId: staged.stageId, record: r });
+    }
+    const before = (await client.health()).quarantined;
+    await corrupt(replicaFiles(node.dataDir, recordIdentity(recs[1]!)).data, 300_000);
+    const object = objectRecord('mp', 60, 800_000);
+    const result = await client.assemble({ bucket: 'dmg', uploadId: 'u1', parts: recs.map((r) => ({ partNumber: r.partNumber, etag: r.etag })), record: object });
+    assert.deepEqual(result, { ok: false, missing: [2] });
+    assert.equal((await client.health()).quarantined, before + 1);
+    assert.equal(await client.current('dmg', 'mp'), undefined);
+    assert.ok(!(await client.inventory()).entries.some((e) => e.id === recordIdentity(recs[1]!)), 'the damaged part awaits repair');
+    assert.deepEqual(await readdir(path.join(node.dataDir, 'staging')), []);
   });
 
   it('GIVEN the scrubber running fast WHEN a stored file rots or shrinks unread THEN it quarantines them by itself, verifies the rest, and keeps to its rate', async () => {
@@ -123,9 +154,9 @@ describe('storage node damage', () => {
     await corrupt(replicaFiles(node.dataDir, recordIdentity(objectRecord('rotten', 0, 0))).data, 123);
     await truncate(replicaFiles(node.dataDir, recordIdentity(objectRecord('short', 0, 0))).data, 1000);
     await until('the scrubber quarantines both', async () => (await client.health()).quarantined === 2);
-    assert.equal(await client.current('dmg', 'rotten'), undefined);
-    assert.equal(await client.current('dmg', 'short'), undefined);
-    assert.ok((await client.current('dmg', 'good')) !== undefined, 'the intact object stays');
+    const held = (await client.inventory()).entries.map((e) => e.id);
+    assert.deepEqual(held, [recordIdentity(objectRecord('good', 0, 0))], 'only the intact object is held');
+    await assert.rejects(client.data(recordIdentity(objectRecord('rotten', 0, 0))), /not|404/i);
     const health = await client.health();
     assert.ok(health.scrub.passes >= 2 && health.scrub.lastPassAt !== undefined && health.scrub.lastPassAt <= Date.now());
 

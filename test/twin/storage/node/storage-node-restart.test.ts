@@ -177,6 +177,36 @@ describe('storage node restarts', () => {
     await assert.rejects(startStorageNode({ dataDir, zone: 'local-1c', tokenFile: path.join(root, 'missing') }), (e: unknown) => isHastackError(e) && e.code === 'HASTACK_STORAGE_START_FAILED' && /HASTACK_STORAGE_TOKEN_UNREADABLE/.test(e.message));
   });
 
+  it('GIVEN a paused node WHEN a metadata call or a byte stream waits on it THEN each fails with a timeout code instead of hanging', async () => {
+    const { node, client } = await start(path.join(root, 'paused'));
+    const data = randomBytes(8 * 1024 * 1024);
+    const record = objectRecord('slow', 1, data.length);
+    const staged = await client.stage(data);
+    await client.commit({ stageId: staged.stageId, record });
+    const quick = new NodeClient({ url: node.url, token, zone: 'local-1c', timeoutMs: 300, stallTimeoutMs: 500 });
+    clients.push(quick);
+    const stream = await quick.data(recordIdentity(record));
+    const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
+    stream.pause();
+    node.kill('SIGSTOP');
+    try {
+      const t0 = Date.now();
+      await assert.rejects(quick.health(), { code: 'HASTACK_STORAGE_NODE_TIMEOUT' });
+      stream.resume();
+      await assert.rejects(readAll(stream), { code: 'HASTACK_STORAGE_NODE_TIMEOUT' });
+      assert.ok(first.length > 0);
+      const s = quick.stageStream();
+      s.body.on('error', () => {});
+      s.body.write(Buffer.alloc(10));
+      await assert.rejects(s.done, { code: 'HASTACK_STORAGE_NODE_TIMEOUT' });
+      assert.ok(Date.now() - t0 < 5000, `timeouts took ${Date.now() - t0} ms`);
+    } finally {
+      node.kill('SIGCONT');
+    }
+    assert.equal((await client.health()).records, 1, 'the node serves again once resumed');
+    await node.stop();
+  });
+
   it('GIVEN a stopped node WHEN the client calls it THEN it rejects with a code naming the zone and the route', async () => {
     const { node, client } = await start();
     await node.stop();

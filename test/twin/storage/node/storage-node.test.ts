@@ -122,6 +122,21 @@ describe('storage node', () => {
     assert.ok(growthMiB < 80, `the node's peak RSS grew by ${growthMiB.toFixed(1)} MiB while a 40 MiB object went through`);
   });
 
+  it('GIVEN staged bytes WHEN aborted, or the stage is cancelled by its signal mid-body THEN the node keeps nothing and a later commit of them is refused', async () => {
+    const staged = await client.stage(randomBytes(1000));
+    await client.abort([staged.stageId]);
+    await assert.rejects(client.commit({ stageId: staged.stageId, record: objectRecord('b1', 'aborted', 1, 1000) }), { code: 'HASTACK_STORAGE_STAGE_NOT_FOUND' });
+    const controller = new AbortController();
+    const s = client.stageStream({ signal: controller.signal });
+    s.body.on('error', () => {});
+    s.body.write(randomBytes(100_000));
+    controller.abort();
+    await assert.rejects(s.done, { code: 'HASTACK_STORAGE_ABORTED' });
+    const deadline = Date.now() + 5000;
+    while ((await readdir(path.join(node.dataDir, 'staging'))).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await readdir(path.join(node.dataDir, 'staging')), []);
+  });
+
   it('GIVEN a stored record WHEN a commit of the same identity with a lower or equal seq arrives THEN it is not applied and nothing changes', async () => {
     const first = objectRecord('b2', 'k', 100, 3);
     assert.equal(await put(first, Buffer.from('one')), true);
