@@ -10,4 +10,6 @@ export default defineStack({
     start: { command: 'node', args: ['--import', 'tsx', 'src/server.ts'], cwd: fileURLToPath(new URL('.', import.meta.url)) },
     port: 8080,
   },
+  // Entries' images; the app finds the bucket in BUCKET_GUESTBOOK_ATTACHMENTS (versioned by default).
+  storage: { buckets: [{ name: 'guestbook-attachments' }] },
 });

@@ -1,31 +1,43 @@
 /**
  * Reads a request body with a size limit and parses it by Content-Type: JSON for programs,
- * form-urlencoded for the HTML page's form.
+ * form-urlencoded for the HTML page's form, multipart/form-data (multipart.ts) for the form when it
+ * can carry an image, or for a program that sends one.
  */
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './http.ts';
+import { readMultipart, type MultipartBody } from './multipart.ts';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
-export type BodyKind = 'json' | 'form';
+export type BodyKind = 'json' | 'form' | 'multipart';
 
-export interface ParsedBody {
-  readonly kind: BodyKind;
-  readonly value: unknown;
-}
+/** The parsed body; for a form or multipart body, `value` holds its text fields. */
+export type ParsedBody =
+  | { readonly kind: 'json' | 'form'; readonly value: unknown }
+  | { readonly kind: 'multipart'; readonly value: Readonly<Record<string, string>>; readonly multipart: MultipartBody };
 
-const ACCEPTED = ['application/json', 'application/x-www-form-urlencoded'];
+const ACCEPTED = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
+const KINDS: ReadonlyMap<string, BodyKind> = new Map([
+  ['application/json', 'json'],
+  ['application/x-www-form-urlencoded', 'form'],
+  ['multipart/form-data', 'multipart'],
+]);
 
 export async function parseBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<ParsedBody> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const kind: BodyKind | undefined = type === 'application/json' ? 'json' : type === 'application/x-www-form-urlencoded' ? 'form' : undefined;
+  const kind: BodyKind | undefined = KINDS.get(type);
   if (kind === undefined) {
     throw new HttpError(415, {
       error: 'unsupported_media_type',
-      message: `Content-Type ${type === '' ? '(none)' : type} is not supported; send ${ACCEPTED.join(' or ')}`,
+      message: `Content-Type ${type === '' ? '(none)' : type} is not supported; send ${ACCEPTED.slice(0, -1).join(', ')} or ${ACCEPTED.at(-1)!}`,
       received: type === '' ? null : type,
       expected: ACCEPTED,
     });
+  }
+  if (kind === 'multipart') {
+    const multipart = await readMultipart(req);
+    return { kind, value: multipart.fields, multipart };
   }
   const text = (await readLimited(req, limit)).toString('utf8');
   if (kind === 'form') return { kind, value: Object.fromEntries(new URLSearchParams(text)) };

@@ -18,6 +18,18 @@ export interface Config {
    * not ready at the first failed check. @default 15000
    */
   readonly readinessDbGraceMs: number;
+  /**
+   * BUCKET_GUESTBOOK_ATTACHMENTS: the bucket that holds entries' images (hastack passes
+   * `BUCKET_<NAME>` for each bucket of the spec). Unset: image attachments are off.
+   */
+  readonly attachmentsBucket: string | undefined;
+  /**
+   * AWS_ENDPOINT_URL_S3: an S3 endpoint of its own (the twin's). The SDK reads it by itself; the app
+   * only needs to know it is set, to address buckets by path. Unset on AWS.
+   */
+  readonly s3Endpoint: string | undefined;
+  /** AWS_REGION, as the SDK reads it; unset, the region is taken from the instance's zone. */
+  readonly awsRegion: string | undefined;
 }
 
 /** Every problem with the environment, reported together. */
@@ -51,6 +63,14 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   if (!/^https?:\/\//.test(metadataEndpoint)) {
     problems.push(`AWS_EC2_METADATA_SERVICE_ENDPOINT must be an http(s) URL (received ${JSON.stringify(metadataEndpoint)})`);
   }
+  const attachmentsBucket = nonEmpty(env['BUCKET_GUESTBOOK_ATTACHMENTS']);
+  if (attachmentsBucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(attachmentsBucket)) {
+    problems.push(`BUCKET_GUESTBOOK_ATTACHMENTS must be a bucket name: 3–63 of a-z 0-9 . - (received ${JSON.stringify(attachmentsBucket)})`);
+  }
+  const s3Endpoint = nonEmpty(env['AWS_ENDPOINT_URL_S3']);
+  if (s3Endpoint !== undefined && !/^https?:\/\//.test(s3Endpoint)) {
+    problems.push(`AWS_ENDPOINT_URL_S3 must be an http(s) URL (received ${JSON.stringify(s3Endpoint)})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -60,5 +80,12 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     metadataEndpoint,
     metadataDisabled: (env['AWS_EC2_METADATA_DISABLED'] ?? '').toLowerCase() === 'true',
     readinessDbGraceMs,
+    attachmentsBucket,
+    s3Endpoint,
+    awsRegion: nonEmpty(env['AWS_REGION']),
   };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -28,8 +28,9 @@ export function sendText(res: ServerResponse, status: number, text: string, head
 
 export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
   send(res, status, 'text/html; charset=utf-8', html, {
-    // Defence in depth behind escaping: no script may run, forms post only here.
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    // Defence in depth behind escaping: no script may run, images come only from here, forms post
+    // only here.
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     ...headers,
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { Entry } from './entries.ts';
 import type { Identity } from './identity.ts';
+import { IMAGE_TYPES } from './image-type.ts';
 import { LIMITS, type Problem } from './validation.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -22,6 +23,8 @@ export interface PageModel {
   readonly values?: { readonly name?: string; readonly message?: string };
   /** Shown instead of the list when the entries cannot be read. */
   readonly notice?: string;
+  /** Image attachments are on: the form is multipart/form-data with a file input. @default false */
+  readonly attachments?: boolean;
 }
 
 export function renderPage(m: PageModel): string {
@@ -38,7 +41,9 @@ export function renderPage(m: PageModel): string {
         : `<ol class="entries">${m.entries
             .map(
               (x) =>
-                `<li><p class="message">${e(x.message)}</p><p class="meta">— ${e(x.name)}, <time datetime="${e(x.createdAt)}">${e(x.createdAt)}</time>, written by ${e(x.instanceId)} in ${e(x.zone)}</p></li>`,
+                `<li><p class="message">${e(x.message)}</p>${
+                  x.attachment === null ? '' : `<p class="image"><img src="${e(x.attachment.url)}" alt="${e(`Image attached by ${x.name}`)}" loading="lazy"></p>`
+                }<p class="meta">— ${e(x.name)}, <time datetime="${e(x.createdAt)}">${e(x.createdAt)}</time>, written by ${e(x.instanceId)} in ${e(x.zone)}</p></li>`,
             )
             .join('')}</ol>`;
   return `<!doctype html>
@@ -57,17 +62,20 @@ export function renderPage(m: PageModel): string {
   .entries li { border-top: 1px solid #ddd; padding: .5rem 0; }
   .message { white-space: pre-wrap; margin: 0; }
   .meta { color: #666; font-size: .85rem; margin: 0; }
+  .image { margin: .5rem 0; }
+  .image img { max-width: 100%; max-height: 24rem; height: auto; }
 </style>
 </head>
 <body>
 <h1>Guestbook</h1>
 <p class="served">served by ${e(m.identity.instanceId)} in ${e(m.identity.zone)}</p>
 ${problems}
-<form method="post" action="/entries">
+<form method="post" action="/entries"${m.attachments === true ? ' enctype="multipart/form-data"' : ''}>
   <input type="hidden" name="idempotency_key" value="${e(m.idempotencyKey)}">
   <label>Name <input name="name" required maxlength="${LIMITS.name}" value="${e(m.values?.name ?? '')}"></label>
   <label>Message <textarea name="message" required maxlength="${LIMITS.message}" rows="3">${e(m.values?.message ?? '')}</textarea></label>
-  <button type="submit">Sign the guestbook</button>
+${m.attachments === true ? `  <label>Image (optional: PNG, JPEG, GIF or WebP, at most 5 MiB) <input type="file" name="image" accept="${IMAGE_TYPES.join(',')}"></label>
+` : ''}  <button type="submit">Sign the guestbook</button>
 </form>
 ${list}
 </body>

@@ -19,6 +19,14 @@ const DDL = [
      created_at      timestamptz NOT NULL DEFAULT now()
    )`,
   'CREATE INDEX IF NOT EXISTS entries_created_at_idx ON entries (created_at DESC)',
+  // Image attachments: nullable columns, so rows written before them (and entries without an image)
+  // stay valid; adding them rewrites nothing. Checked first, because ALTER TABLE locks the table
+  // even when there is nothing to add, and every instance runs this at startup.
+  `DO $$ BEGIN
+     IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'entries'::regclass AND attname = 'attachment_type' AND NOT attisdropped) THEN
+       ALTER TABLE entries ADD COLUMN IF NOT EXISTS attachment_key text, ADD COLUMN IF NOT EXISTS attachment_type text;
+     END IF;
+   END $$`,
 ];
 
 export async function ensureSchema(pool: pg.Pool): Promise<void> {

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHandler, type AppState } from './app.ts';
+import { AttachmentStore, createS3Client, regionOfZone } from './attachments.ts';
 import { ConfigError, readConfig } from './config.ts';
 import { createPool } from './database.ts';
 import { fetchIdentity } from './identity.ts';
@@ -34,9 +35,16 @@ async function main(): Promise<void> {
     graceMs: config.readinessDbGraceMs,
   });
   const state: AppState = { shuttingDown: false };
+  // Image attachments, when the stack has a bucket for them. The SDK finds the endpoint (on the
+  // twin) and the credentials by itself; only the region falls back to the instance's zone.
+  const s3 =
+    config.attachmentsBucket === undefined
+      ? undefined
+      : createS3Client({ forcePathStyle: config.s3Endpoint !== undefined, region: config.awsRegion === undefined ? regionOfZone(identity.zone) : undefined });
+  const attachments = s3 === undefined || config.attachmentsBucket === undefined ? undefined : new AttachmentStore({ client: s3, bucket: config.attachmentsBucket });
 
   const active = new Set<http.ServerResponse>();
-  const handle = createHandler({ pool, identity, readiness, schema, state });
+  const handle = createHandler({ pool, identity, readiness, schema, state, attachments });
   const server = http.createServer((req, res) => {
     active.add(res);
     res.once('close', () => active.delete(res));
@@ -48,7 +56,11 @@ async function main(): Promise<void> {
   server.headersTimeout = 66_000;
   server.requestTimeout = 60_000;
 
-  installShutdown({ server, pool, state, timeoutMs: config.shutdownTimeoutMs, beforeExit: () => schema.stop(), active });
+  const beforeExit = (): void => {
+    schema.stop();
+    s3?.destroy();
+  };
+  installShutdown({ server, pool, state, timeoutMs: config.shutdownTimeoutMs, beforeExit, active });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -56,7 +68,8 @@ async function main(): Promise<void> {
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
-  log.info(`listening on http://${host}:${port} as ${identity.instanceId} in ${identity.zone}${identity.source === 'fallback' ? ' (no instance metadata)' : ''}`);
+  const images = attachments === undefined ? 'image attachments off (no BUCKET_GUESTBOOK_ATTACHMENTS)' : `image attachments in bucket ${attachments.bucket}`;
+  log.info(`listening on http://${host}:${port} as ${identity.instanceId} in ${identity.zone}${identity.source === 'fallback' ? ' (no instance metadata)' : ''}; ${images}`);
 }
 
 main().catch((e: unknown) => {

@@ -9,7 +9,7 @@ export interface EntryInput {
 
 export interface Problem {
   readonly field: string;
-  readonly problem: 'missing' | 'wrong type' | 'too long' | 'empty' | 'invalid characters' | 'invalid';
+  readonly problem: 'missing' | 'wrong type' | 'too long' | 'empty' | 'invalid characters' | 'invalid' | 'too many' | 'too large';
   readonly received: string;
   readonly expected: string;
 }
