@@ -103,6 +103,8 @@ export class Twin {
   env(): Record<string, string> {
     return {
       AWS_REGION: this.spec.twin.region,
+      // awscli before 2.13 and s3cmd-style tools read only this one.
+      AWS_DEFAULT_REGION: this.spec.twin.region,
       AWS_EC2_METADATA_SERVICE_ENDPOINT: this.parts.shellImds.endpoint,
       ...(this.parts.database?.env() ?? {}),
       ...(this.parts.storage?.env() ?? {}),

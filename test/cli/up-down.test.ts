@@ -79,8 +79,13 @@ describe('hastack up --detach / status / env / fault / scale / logs / down', () 
     assert.equal(s.zones.length, 3);
     assert.ok(s.zones.every((z: { instances: { pid: number; port: number }[] }) => z.instances.every((i) => i.pid > 0 && i.port > 0)));
     assert.equal(s.targets.length, 3);
+    assert.deepEqual(s.storage.nodes.map((n: { zone: string }) => n.zone), ['local-1a', 'local-1b', 'local-1c']);
+    for (const n of s.storage.nodes as { pid: number; port: number; dataDir: string; zone: string }[]) {
+      assert.ok(n.pid > 0 && n.port > 0 && n.dataDir === path.join(dir, '.hastack', 'storage', n.zone), JSON.stringify(n));
+    }
     const text = hastack(['status'], dir);
     assert.match(text.stdout, /ZONE\s+INSTANCE\s+LIFECYCLE/);
+    assert.match(text.stdout, /storage: S3 endpoint http:\/\/127\.0\.0\.1:\d+, 3 replicas, write quorum 2; objects under-replicated: /);
   });
 
   it('GIVEN a running twin WHEN `env` THEN it prints export lines a shell can eval', () => {
@@ -88,8 +93,37 @@ describe('hastack up --detach / status / env / fault / scale / logs / down', () 
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^export AWS_REGION='local-1'$/m);
     assert.match(r.stdout, /^export DATABASE_URL='postgres/m);
+    assert.match(r.stdout, /^export AWS_ENDPOINT_URL_S3='http:\/\/127\.0\.0\.1:\d+'$/m);
+    assert.match(r.stdout, /^export AWS_ACCESS_KEY_ID='AKIA[A-Z0-9]{16}'$/m);
+    assert.match(r.stdout, /^export BUCKET_GUESTBOOK_ATTACHMENTS='guestbook-attachments'$/m);
     const sh = spawnSync('sh', ['-c', `${r.stdout}\nprintf %s "$AWS_REGION"`], { encoding: 'utf8' });
     assert.equal(sh.stdout, 'local-1');
+  });
+
+  it('GIVEN awscli WHEN `aws s3 ls` runs after `eval "$(hastack env)"` THEN it lists the twin\'s bucket', (t) => {
+    if (spawnSync('aws', ['--version']).status !== 0) {
+      t.skip('awscli is not installed (Debian package awscli)');
+      return;
+    }
+    const env = { PATH: process.env['PATH'] ?? '', HOME: dir, AWS_CONFIG_FILE: path.join(dir, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'no-credentials'), AWS_EC2_METADATA_DISABLED: 'true' };
+    const r = spawnSync('sh', ['-c', `eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} env)" && aws s3 ls`], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /guestbook-attachments/);
+  });
+
+  it('GIVEN a running twin WHEN `fault storage-kill-node` and `storage repair` THEN the node is killed and a repair pass reports', async () => {
+    const r = hastack(['fault', 'storage-kill-node', 'local-1b'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /killed storage node in local-1b/);
+    await waitFor('the storage node to run again', () => {
+      const s = JSON.parse(hastack(['status', '--json'], dir).stdout);
+      return s.storage.nodes.every((n: { state: string }) => n.state === 'running');
+    }, 30_000, 500);
+    const repair = hastack(['storage', 'repair'], dir);
+    assert.equal(repair.status, 0, repair.stderr);
+    assert.match(repair.stdout, /^repair pass: \d+ records, copied \d+, failed 0, 0 under-replicated/);
+    const bad = hastack(['fault', 'storage-kill-node', 'mars-1z'], dir);
+    assert.match(bad.stdout + bad.stderr, /no storage node runs in mars-1z/);
   });
 
   it('GIVEN bad fault input WHEN run THEN exit 1 names what was wrong and the twin keeps serving', async () => {

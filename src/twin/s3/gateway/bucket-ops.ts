@@ -27,10 +27,11 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   const body = await readSmallBody(ctx, MAX_CONFIG_BODY_BYTES);
   const config = parseCreateBucketConfiguration(body);
   if (config.locationConstraint !== undefined && config.locationConstraint !== ctx.parts.region) {
-    throw new S3Error('InvalidArgument', `The ${config.locationConstraint} location constraint is incompatible with the region of this endpoint, ${ctx.parts.region}.`, {
-      ArgumentName: 'LocationConstraint',
-      ArgumentValue: config.locationConstraint,
-    });
+    // S3's answer for a constraint naming another region than the endpoint's.
+    throw new S3Error(
+      'IllegalLocationConstraintException',
+      `The ${config.locationConstraint} location constraint is incompatible for the region specific endpoint this request was sent to (this endpoint's region is ${ctx.parts.region}).`,
+    );
   }
   const { created } = await ctx.parts.buckets.create(name);
   if (!created) throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: name });

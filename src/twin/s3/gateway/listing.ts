@@ -30,17 +30,22 @@ function encodingOf(query: URLSearchParams): 'url' | undefined {
 /** One item of a listing: a key's records, or a common prefix standing for a group of keys. */
 type Item = { readonly kind: 'key'; readonly entry: MergedKey } | { readonly kind: 'prefix'; readonly prefix: string };
 
+/** Whether a key counts in the listing (has a current object, or for versions any version at all). */
+type Live = (entry: MergedKey) => Promise<boolean>;
+
 /**
- * Keys after `after` under `prefix`, with delimiter grouping: a group is yielded once, then the
- * listing resumes after the whole group.
+ * Keys after `after` under `prefix`, with delimiter grouping: a group is yielded once, at its first
+ * key that is `live` (a group of deleted keys is no common prefix, as in S3), then the listing
+ * resumes after the whole group.
  */
-async function* items(parts: GatewayParts, bucket: string, prefix: string, delimiter: string, after: string | undefined, all: boolean): AsyncGenerator<Item> {
+async function* items(parts: GatewayParts, bucket: string, prefix: string, delimiter: string, after: string | undefined, all: boolean, live: Live): AsyncGenerator<Item> {
   let from = after;
   restart: for (;;) {
     for await (const entry of mergedList(parts.cluster, { bucket, prefix, ...(from === undefined ? {} : { after: from }), all })) {
       if (delimiter !== '') {
         const at = entry.key.indexOf(delimiter, prefix.length);
         if (at !== -1) {
+          if (!(await live(entry))) continue;
           const group = entry.key.slice(0, at + delimiter.length);
           yield { kind: 'prefix', prefix: group };
           from = group + AFTER_ALL;
@@ -87,7 +92,8 @@ async function listCurrent(parts: GatewayParts, bucket: string, prefix: string, 
   let lastItem: string | undefined;
   let isTruncated = false;
   if (maxKeys === 0) return { contents, commonPrefixes, isTruncated: false, resumeAfter, lastItem };
-  for await (const item of items(parts, bucket, prefix, delimiter, after, false)) {
+  const live: Live = async (entry) => (await currentOf(parts, bucket, entry))?.kind === 'object';
+  for await (const item of items(parts, bucket, prefix, delimiter, after, false, live)) {
     const current = item.kind === 'key' ? await currentOf(parts, bucket, item.entry) : undefined;
     if (item.kind === 'key' && current?.kind !== 'object') continue;
     if (contents.length + commonPrefixes.length === maxKeys) {
@@ -243,7 +249,8 @@ export async function listObjectVersions(ctx: RequestContext): Promise<void> {
   let going = true;
   for (const p of pending) going = emit(p, true);
   if (going && maxKeys > 0) {
-    for await (const item of items(ctx.parts, bucket, prefix, delimiter, resumeAfterMarker(keyMarker, delimiter), true)) {
+    const live: Live = async (entry) => entry.records.some((r) => r.kind !== 'tombstone');
+    for await (const item of items(ctx.parts, bucket, prefix, delimiter, resumeAfterMarker(keyMarker, delimiter), true, live)) {
       if (item.kind === 'prefix') {
         if (full()) {
           isTruncated = true;

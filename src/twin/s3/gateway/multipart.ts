@@ -21,6 +21,7 @@ import { S3Error } from '../s3-error.ts';
 import { completeMultipartUploadXml, copyPartResultXml, initiateMultipartUploadXml, listMultipartUploadsXml, listPartsXml, objectLocation } from '../xml.ts';
 import { bucketOf, headerOf, keyOf, type GatewayParts, type RequestContext } from './context.ts';
 import { checkConditionalWrite, checkReplicaMd5, newVersionId, requestedAlgorithm, versionHeaders } from './object-write.ts';
+import { checkFinalChecksum } from './final-checksum.ts';
 import { readCopySource } from './object-copy.ts';
 import { sendEmpty, sendXml } from './respond.ts';
 import { readSmallBody } from './small-body.ts';
@@ -202,7 +203,8 @@ async function assembleEverywhere(parts: GatewayParts, upload: UploadRecord, cho
 export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
   const upload = await openUpload(ctx);
   const bucket = ctx.parts.buckets.require(upload.bucket);
-  const requested = parseCompleteMultipartUpload(await readSmallBody(ctx, MAX_COMPLETE_BODY_BYTES));
+  // Checksum headers here describe the whole object, not this XML body: checked once it is known.
+  const requested = parseCompleteMultipartUpload(await readSmallBody(ctx, MAX_COMPLETE_BODY_BYTES, { ignoreChecksumHeaders: true }));
   if (requested.length > MAX_PARTS) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
   const stored = new Map((await partsOf(ctx.parts, upload)).map((p) => [p.partNumber, p]));
   const chosen: PartRecord[] = [];
@@ -239,6 +241,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
       : c.type === 'COMPOSITE'
         ? { algorithm: c.algorithm, type: c.type, value: compositeChecksum(c.algorithm, partChecksums) }
         : { algorithm: c.algorithm, type: c.type, value: combineCrcs(c.algorithm, chosen.map((p) => ({ checksum: p.checksum!, size: p.size }))) };
+  checkFinalChecksum(ctx.req.headers, c, checksum?.value);
   const seq = ctx.parts.clock.next();
   const record: VersionRecord = {
     type: 'version',
@@ -331,10 +334,14 @@ export async function listMultipartUploads(ctx: RequestContext): Promise<void> {
     .map((list) => newest(list)!)
     .filter((u) => u.state === 'open' && u.key.startsWith(prefix))
     .filter((u) => keyMarker === undefined || u.key > keyMarker || (u.key === keyMarker && uploadIdMarker !== undefined && u.uploadId > uploadIdMarker))
+    // A key marker that is a common prefix (the last page ended on it) resumes after the whole group.
+    .filter((u) => keyMarker === undefined || delimiter === '' || !keyMarker.endsWith(delimiter) || !u.key.startsWith(keyMarker))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated));
   const uploads: typeof open = [];
   const commonPrefixes: string[] = [];
   let isTruncated = false;
+  /** Where the next page starts: after this upload, or after this whole group. */
+  let last: { key: string; uploadId?: string } | undefined;
   for (const u of open) {
     const at = delimiter === '' ? -1 : u.key.indexOf(delimiter, prefix.length);
     const group = at === -1 ? undefined : u.key.slice(0, at + delimiter.length);
@@ -343,10 +350,14 @@ export async function listMultipartUploads(ctx: RequestContext): Promise<void> {
       isTruncated = true;
       break;
     }
-    if (group !== undefined) commonPrefixes.push(group);
-    else uploads.push(u);
+    if (group !== undefined) {
+      commonPrefixes.push(group);
+      last = { key: group };
+    } else {
+      uploads.push(u);
+      last = { key: u.key, uploadId: u.uploadId };
+    }
   }
-  const last = uploads[uploads.length - 1];
   sendXml(
     ctx.req,
     ctx.res,
@@ -354,7 +365,7 @@ export async function listMultipartUploads(ctx: RequestContext): Promise<void> {
       bucket,
       ...(keyMarker === undefined ? {} : { keyMarker }),
       ...(uploadIdMarker === undefined ? {} : { uploadIdMarker }),
-      ...(isTruncated && last !== undefined ? { nextKeyMarker: last.key, nextUploadIdMarker: last.uploadId } : {}),
+      ...(isTruncated && last !== undefined ? { nextKeyMarker: last.key, ...(last.uploadId === undefined ? {} : { nextUploadIdMarker: last.uploadId }) } : {}),
       ...(prefix === '' ? {} : { prefix }),
       ...(delimiter === '' ? {} : { delimiter }),
       maxUploads,

@@ -2,16 +2,14 @@
  * Shared helpers for the AWS SDK tests against the twin's S3 store: deterministic pseudo-random
  * bytes that can be regenerated for any byte range (so large objects are compared by SHA-256 of
  * streams, never held twice), error assertions on what the SDK surfaces (code and HTTP status),
- * and raw requests signed with the store's credentials for what the SDK will not send.
+ * and the checksums S3 shows, computed with the SDK's own libraries.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { Readable } from 'node:stream';
-import type { TestStorage } from '../../../helpers/storage.ts';
-import { encodeKey, signer } from '../auth/sign-helpers.ts';
-
-export { encodeKey };
+import zlib from 'node:zlib';
+import { Crc32c } from '@aws-crypto/crc32c';
+import { Crc64Nvme } from '@aws-sdk/crc64-nvme';
 
 /** Bytes per generator block: any range is rebuilt from the blocks that cover it. */
 const BLOCK = 64 * 1024;
@@ -82,10 +80,6 @@ export async function sha256OfStream(stream: AsyncIterable<Uint8Array>): Promise
   return { sha256: h.digest('hex'), size };
 }
 
-export function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 export function md5Hex(data: Uint8Array | string): string {
   return createHash('md5').update(data).digest('hex');
 }
@@ -112,70 +106,43 @@ export async function rejectsWith(call: Promise<unknown>, code: string | undefin
   assert.fail(`expected ${code ?? 'an error'} (${status}), but the call succeeded`);
 }
 
-export interface RawAnswer {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
+/** A flexible checksum algorithm S3 offers. */
+export type Algorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+
+/** The raw big-endian digest of `data`, computed with the same libraries the SDK uses (never the store's code). */
+export async function digestOf(algorithm: Algorithm, data: Uint8Array): Promise<Buffer> {
+  switch (algorithm) {
+    case 'CRC32': {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(zlib.crc32(data) >>> 0);
+      return out;
+    }
+    case 'CRC32C': {
+      const c = new Crc32c();
+      c.update(data);
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(c.digest() >>> 0);
+      return out;
+    }
+    case 'CRC64NVME': {
+      const c = new Crc64Nvme();
+      c.update(data);
+      return Buffer.from(await c.digest());
+    }
+    case 'SHA1':
+      return createHash('sha1').update(data).digest();
+    case 'SHA256':
+      return createHash('sha256').update(data).digest();
+  }
 }
 
-export interface RawRequest {
-  readonly method: string;
-  /** `/bucket/key`, already encoded (see encodeKey). */
-  readonly path: string;
-  readonly query?: Record<string, string>;
-  readonly headers?: Record<string, string>;
-  readonly body?: Buffer | string;
-  /** Sign with these instead of the store's credentials. */
-  readonly secret?: string;
-  /** Headers to set after signing (unsigned, e.g. a Content-Length that is not the body's). */
-  readonly unsignedHeaders?: Record<string, string>;
-  /** Do not wait to send a body: end the request after the headers (for answers given before any byte is read). */
-  readonly headersOnly?: boolean;
+/** Base64 checksum of `data`, as S3 shows it. */
+export async function checksumOf(algorithm: Algorithm, data: Uint8Array): Promise<string> {
+  return (await digestOf(algorithm, data)).toString('base64');
 }
 
-/** A request signed with SigV4 the way the S3 client signs (path already encoded), sent with node:http. */
-export async function rawRequest(store: TestStorage, r: RawRequest): Promise<RawAnswer> {
-  const url = new URL(store.storage.endpoint);
-  const body = r.body === undefined ? undefined : Buffer.from(r.body);
-  const payloadHash = body === undefined ? sha256('') : sha256(body);
-  const signed = await signer({
-    accessKeyId: store.storage.credentials.accessKeyId,
-    secret: r.secret ?? store.storage.credentials.secretAccessKey,
-    region: store.env.AWS_REGION ?? 'us-east-1',
-  }).sign({
-    method: r.method,
-    protocol: 'http:',
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: r.path,
-    query: r.query ?? {},
-    headers: {
-      host: url.host,
-      'x-amz-content-sha256': r.headersOnly === true ? 'UNSIGNED-PAYLOAD' : payloadHash,
-      ...(body === undefined ? {} : { 'content-length': String(body.length) }),
-      ...(r.headers ?? {}),
-    },
-  } as never);
-  const query = new URLSearchParams(signed.query as Record<string, string>).toString();
-  const headers = { ...(signed.headers as Record<string, string>), ...(r.unsignedHeaders ?? {}) };
-  return new Promise<RawAnswer>((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method: r.method, path: `${r.path}${query === '' ? '' : `?${query}`}`, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-        req.destroy();
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error('raw request timed out')));
-    if (r.headersOnly === true) req.flushHeaders();
-    else req.end(body);
-  });
-}
-
-/** The `<Code>` of an S3 error body. */
-export function errorCode(body: string): string | undefined {
-  return /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+/** S3's COMPOSITE checksum of a multipart object: the checksum of the parts' raw checksums, `-N`. */
+export async function compositeOf(algorithm: Algorithm, parts: readonly Uint8Array[]): Promise<string> {
+  const raw = await Promise.all(parts.map((p) => digestOf(algorithm, p)));
+  return `${await checksumOf(algorithm, Buffer.concat(raw))}-${parts.length}`;
 }

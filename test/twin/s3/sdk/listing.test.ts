@@ -10,12 +10,15 @@ import {
   DeleteObjectCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   paginateListObjectsV2,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { startTestStorage, type TestStorage } from '../../../helpers/storage.ts';
-import { md5Hex, rawRequest, rejectsWith } from './helpers.ts';
+import { sendSigned } from '../../../helpers/s3-raw.ts';
+import { md5Hex, rejectsWith } from './helpers.ts';
 
 /** Runs `fn` over `items`, `width` at a time. */
 async function parallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -40,14 +43,14 @@ async function allKeys(s3: S3Client, input: { Bucket: string; Prefix?: string; M
   return { keys, pages };
 }
 
-describe('S3 listings through the AWS SDK', () => {
+describe('S3 listings through the AWS SDK', { timeout: 180_000 }, () => {
   let t: TestStorage;
   const BUCKET = 'listing';
   const MANY = 'listing-many';
   const ODD = 'listing-odd';
   const tree = ['a.txt', 'b/1.txt', 'b/2.txt', 'b/c/3.txt', 'b/c/4.txt', 'b/d/5.txt', 'c.txt', 'd/e/f.txt', 'photos/2024/jan.jpg', 'photos/2024/feb.jpg', 'photos/2025/mar.jpg'];
   const many = Array.from({ length: 320 }, (_, i) => `key-${String(i).padStart(4, '0')}`);
-  const odd = ['space key', 'plus+key', 'ünïcødé/ключ', 'emoji-😀', 'amp&lt<gt>', 'tab\tkey', 'percent%20', 'q?uestion', 'caret^`{pipe}|', 'Zupper', '~tilde', '[brackets]'];
+  const odd = ['space key', 'plus+key', 'ünïcødé/ключ', 'emoji-😀', 'amp&lt<gt>', 'tab\tkey', 'percent%20', 'q?uestion', 'caret^`{pipe}|', 'Zupper', '~tilde', '[brackets]', ' lead and trail ', 'cr\rlf\nkey', 'ctrl\u0001char', 'quote"apos\''];
 
   before(async () => {
     t = await startTestStorage();
@@ -137,6 +140,40 @@ describe('S3 listings through the AWS SDK', () => {
     }
   });
 
+  it('drops a common prefix once every key under it is deleted', async () => {
+    await t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'gone/only.txt', Body: 'x' }));
+    await t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'half/a.txt', Body: 'x' }));
+    await t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'half/b.txt', Body: 'x' }));
+    const before = await t.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Delimiter: '/' }));
+    assert.ok(before.CommonPrefixes?.some((p) => p.Prefix === 'gone/'));
+    await t.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'gone/only.txt' }));
+    await t.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'half/a.txt' }));
+    try {
+      const v2 = await t.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Delimiter: '/' }));
+      assert.deepEqual(v2.CommonPrefixes?.map((p) => p.Prefix), ['b/', 'd/', 'half/', 'photos/']);
+      const v1 = await t.s3.send(new ListObjectsCommand({ Bucket: BUCKET, Delimiter: '/' }));
+      assert.deepEqual(v1.CommonPrefixes?.map((p) => p.Prefix), ['b/', 'd/', 'half/', 'photos/']);
+      const versions = await t.s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Delimiter: '/' }));
+      assert.deepEqual(versions.CommonPrefixes?.map((p) => p.Prefix), ['b/', 'd/', 'half/', 'photos/']);
+    } finally {
+      await t.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'half/b.txt' }));
+    }
+  });
+
+  it('in a versioned bucket, a prefix whose keys are all behind delete markers is listed by ListObjectVersions only', async () => {
+    const b = 'listing-versioned';
+    await t.s3.send(new CreateBucketCommand({ Bucket: b }));
+    await t.s3.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: 'Enabled' } }));
+    await t.s3.send(new PutObjectCommand({ Bucket: b, Key: 'dir/file', Body: 'x' }));
+    await t.s3.send(new PutObjectCommand({ Bucket: b, Key: 'top', Body: 'x' }));
+    await t.s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'dir/file' }));
+    const current = await t.s3.send(new ListObjectsV2Command({ Bucket: b, Delimiter: '/' }));
+    assert.equal(current.CommonPrefixes, undefined);
+    assert.deepEqual(current.Contents?.map((c) => c.Key), ['top']);
+    const versions = await t.s3.send(new ListObjectVersionsCommand({ Bucket: b, Delimiter: '/' }));
+    assert.deepEqual(versions.CommonPrefixes?.map((p) => p.Prefix), ['dir/']);
+  });
+
   it('starts after a given key (start-after), which need not exist', async () => {
     const res = await t.s3.send(new ListObjectsV2Command({ Bucket: MANY, StartAfter: 'key-0315', MaxKeys: 3 }));
     assert.equal(res.StartAfter, 'key-0315');
@@ -162,11 +199,11 @@ describe('S3 listings through the AWS SDK', () => {
   });
 
   it('encodes keys, prefixes and the delimiter on the wire with encoding-type=url', async () => {
-    const res = await rawRequest(t, { method: 'GET', path: `/${ODD}`, query: { 'list-type': '2', 'encoding-type': 'url', prefix: 'ünï', delimiter: '/' } });
+    const res = await sendSigned(t, { method: 'GET', path: `/${ODD}`, query: { 'list-type': '2', 'encoding-type': 'url', prefix: 'ünï', delimiter: '/' } });
     assert.equal(res.status, 200);
     assert.match(res.body, /<Prefix>%C3%BCn%C3%AF<\/Prefix>/);
     assert.match(res.body, /<CommonPrefixes><Prefix>%C3%BCn%C3%AFc%C3%B8d%C3%A9\/<\/Prefix><\/CommonPrefixes>/);
-    const space = await rawRequest(t, { method: 'GET', path: `/${ODD}`, query: { 'list-type': '2', 'encoding-type': 'url', prefix: 'space' } });
+    const space = await sendSigned(t, { method: 'GET', path: `/${ODD}`, query: { 'list-type': '2', 'encoding-type': 'url', prefix: 'space' } });
     assert.match(space.body, /<Key>space%20key<\/Key>/);
   });
 
