@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { newest, type ClusterMember } from '../../storage/cluster.ts';
+import { compareKeys } from '../../storage/node/key-order.ts';
 import { recordIdentity, type PartRecord, type UploadRecord, type VersionRecord } from '../../storage/records.ts';
 import { newUploadId } from '../../storage/seq-clock.ts';
 import { openPayload } from '../auth/payload.ts';
@@ -333,10 +334,10 @@ export async function listMultipartUploads(ctx: RequestContext): Promise<void> {
   const open = [...byId.values()]
     .map((list) => newest(list)!)
     .filter((u) => u.state === 'open' && u.key.startsWith(prefix))
-    .filter((u) => keyMarker === undefined || u.key > keyMarker || (u.key === keyMarker && uploadIdMarker !== undefined && u.uploadId > uploadIdMarker))
+    .filter((u) => keyMarker === undefined || compareKeys(u.key, keyMarker) > 0 || (u.key === keyMarker && uploadIdMarker !== undefined && u.uploadId > uploadIdMarker))
     // A key marker that is a common prefix (the last page ended on it) resumes after the whole group.
     .filter((u) => keyMarker === undefined || delimiter === '' || !keyMarker.endsWith(delimiter) || !u.key.startsWith(keyMarker))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated));
+    .sort((a, b) => compareKeys(a.key, b.key) || a.initiated - b.initiated);
   const uploads: typeof open = [];
   const commonPrefixes: string[] = [];
   let isTruncated = false;
