@@ -8,7 +8,7 @@ import {
   evaluateConditions,
   parseHttpDate,
 } from '../../../src/twin/s3/conditions.ts';
-import { isS3Error } from '../../../src/twin/s3/s3-error.ts';
+import { s3Code } from './s3-code.ts';
 
 const T = Date.parse('2024-05-01T12:00:00.750Z');
 const target = { etag: '"abc123"', lastModified: T };
@@ -16,14 +16,6 @@ const BEFORE = 'Wed, 01 May 2024 11:59:59 GMT';
 const SAME = 'Wed, 01 May 2024 12:00:00 GMT';
 const AFTER = 'Wed, 01 May 2024 12:00:01 GMT';
 
-function s3Code(code: string, fields: Record<string, string | number> = {}) {
-  return (e: unknown) => {
-    assert.ok(isS3Error(e), `expected an S3Error, got ${String(e)}`);
-    assert.equal(e.code, code);
-    for (const [k, v] of Object.entries(fields)) assert.equal(e.fields[k], v, k);
-    return true;
-  };
-}
 
 describe('evaluateConditions (GET/HEAD)', () => {
   const table: [headers: Record<string, string>, outcome: string][] = [

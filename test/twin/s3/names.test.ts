@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkBucketName, checkObjectKey } from '../../../src/twin/s3/names.ts';
 import { isS3Error } from '../../../src/twin/s3/s3-error.ts';
+import { s3Code } from './s3-code.ts';
 
-function s3Code(code: string, fields: Record<string, string | number> = {}) {
-  return (e: unknown) => {
-    assert.ok(isS3Error(e), `expected an S3Error, got ${String(e)}`);
-    assert.equal(e.code, code);
-    for (const [k, v] of Object.entries(fields)) assert.equal(e.fields[k], v, k);
-    return true;
-  };
-}
 
 describe('checkBucketName', () => {
   const valid = ['abc', 'my-bucket', 'my.bucket.name', '1bucket', 'a'.repeat(63), 'bucket-1.2-x', '192.168.5.4x', 'xn-not-punycode'];

@@ -9,17 +9,9 @@ import {
   readObjectHeaders,
   writeObjectHeaders,
 } from '../../../src/twin/s3/object-headers.ts';
-import { isS3Error } from '../../../src/twin/s3/s3-error.ts';
 import type { VersionRecord } from '../../../src/twin/storage/records.ts';
+import { s3Code } from './s3-code.ts';
 
-function s3Code(code: string, fields: Record<string, string | number> = {}) {
-  return (e: unknown) => {
-    assert.ok(isS3Error(e), `expected an S3Error, got ${String(e)}`);
-    assert.equal(e.code, code);
-    for (const [k, v] of Object.entries(fields)) assert.equal(e.fields[k], v, k);
-    return true;
-  };
-}
 
 describe('readObjectHeaders', () => {
   it('GIVEN no Content-Type WHEN read THEN binary/octet-stream, as S3 stores', () => {

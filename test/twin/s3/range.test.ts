@@ -3,15 +3,8 @@ import { describe, it } from 'node:test';
 import { contentRange, parsePartNumber, parseRange, selectPart, selectRead } from '../../../src/twin/s3/range.ts';
 import { isS3Error } from '../../../src/twin/s3/s3-error.ts';
 import type { PartInfo } from '../../../src/twin/storage/records.ts';
+import { s3Code } from './s3-code.ts';
 
-function s3Code(code: string, fields: Record<string, string | number> = {}) {
-  return (e: unknown) => {
-    assert.ok(isS3Error(e), `expected an S3Error, got ${String(e)}`);
-    assert.equal(e.code, code);
-    for (const [k, v] of Object.entries(fields)) assert.equal(e.fields[k], v, k);
-    return true;
-  };
-}
 
 describe('parseRange', () => {
   const satisfiable: [header: string, size: number, start: number, end: number][] = [

@@ -7,17 +7,10 @@ import {
   parseDeleteRequest,
   parseVersioningConfiguration,
 } from '../../../src/twin/s3/request-xml.ts';
-import { isS3Error } from '../../../src/twin/s3/s3-error.ts';
+import { s3Code } from './s3-code.ts';
 
 const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 
-function s3Code(code: string) {
-  return (e: unknown) => {
-    assert.ok(isS3Error(e), `expected an S3Error, got ${String(e)}`);
-    assert.equal(e.code, code);
-    return true;
-  };
-}
 
 function complete(parts: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload ${NS}>${parts}</CompleteMultipartUpload>`;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bucketFromHost, routeRequest, type Route } from '../../../src/twin/s3/route.ts';
 import { isS3Error } from '../../../src/twin/s3/s3-error.ts';
+import { s3Code } from './s3-code.ts';
 
 const SUFFIXES = ['localhost', 's3.localhost'];
 
@@ -15,14 +16,6 @@ function route(method: string, rawUrl: string, options: { host?: string; headers
   });
 }
 
-function s3Code(code: string, fields: Record<string, string | number> = {}) {
-  return (e: unknown) => {
-    assert.ok(isS3Error(e), `expected an S3Error, got ${String(e)}`);
-    assert.equal(e.code, code);
-    for (const [k, v] of Object.entries(fields)) assert.equal(e.fields[k], v, k);
-    return true;
-  };
-}
 
 const COPY = { 'x-amz-copy-source': '/src/key' };
 

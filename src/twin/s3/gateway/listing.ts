@@ -132,64 +132,65 @@ function decodeToken(token: string): string {
   throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token', ArgumentValue: token });
 }
 
-export async function listObjectsV2(ctx: RequestContext): Promise<void> {
+/** The parameters every listing shares, read and checked once; the bucket must exist. */
+interface ListingParams {
+  readonly bucket: string;
+  readonly q: URLSearchParams;
+  readonly prefix: string;
+  readonly delimiter: string;
+  readonly maxKeys: number;
+  readonly encodingType: 'url' | undefined;
+}
+
+function listingParams(ctx: RequestContext): ListingParams {
   const bucket = bucketOf(ctx);
   ctx.parts.buckets.require(bucket);
   const q = ctx.route.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') ?? '';
-  const maxKeys = maxKeysOf(q);
-  const encodingType = encodingOf(q);
-  const token = q.get('continuation-token');
-  const startAfter = q.get('start-after') ?? undefined;
-  if (token === '') throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token', ArgumentValue: '' });
-  const after = token !== null ? decodeToken(token) : startAfter;
-  const page = await listCurrent(ctx.parts, bucket, prefix, delimiter, after, maxKeys);
-  const body = listObjectsV2Xml({
-    bucket,
-    prefix,
-    ...(delimiter === '' ? {} : { delimiter }),
-    maxKeys,
+  return { bucket, q, prefix: q.get('prefix') ?? '', delimiter: q.get('delimiter') ?? '', maxKeys: maxKeysOf(q), encodingType: encodingOf(q) };
+}
+
+/** The fields ListObjects v1 and v2 answers share. */
+function pageFields(p: ListingParams, page: Page) {
+  return {
+    bucket: p.bucket,
+    prefix: p.prefix,
+    ...(p.delimiter === '' ? {} : { delimiter: p.delimiter }),
+    maxKeys: p.maxKeys,
     isTruncated: page.isTruncated,
-    ...(encodingType === undefined ? {} : { encodingType }),
+    ...(p.encodingType === undefined ? {} : { encodingType: p.encodingType }),
     contents: page.contents,
     commonPrefixes: page.commonPrefixes,
+  };
+}
+
+export async function listObjectsV2(ctx: RequestContext): Promise<void> {
+  const p = listingParams(ctx);
+  const token = p.q.get('continuation-token');
+  const startAfter = p.q.get('start-after') ?? undefined;
+  if (token === '') throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token', ArgumentValue: '' });
+  const after = token !== null ? decodeToken(token) : startAfter;
+  const page = await listCurrent(ctx.parts, p.bucket, p.prefix, p.delimiter, after, p.maxKeys);
+  const body = listObjectsV2Xml({
+    ...pageFields(p, page),
     ...(token === null ? {} : { continuationToken: token }),
     ...(page.isTruncated && page.resumeAfter !== undefined ? { nextContinuationToken: encodeToken(page.resumeAfter) } : {}),
     ...(startAfter === undefined ? {} : { startAfter }),
-    ...(q.get('fetch-owner') === 'true' ? { owner: ctx.parts.owner } : {}),
+    ...(p.q.get('fetch-owner') === 'true' ? { owner: ctx.parts.owner } : {}),
   });
   sendXml(ctx.req, ctx.res, body);
 }
 
 export async function listObjectsV1(ctx: RequestContext): Promise<void> {
-  const bucket = bucketOf(ctx);
-  ctx.parts.buckets.require(bucket);
-  const q = ctx.route.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') ?? '';
-  const maxKeys = maxKeysOf(q);
-  const encodingType = encodingOf(q);
-  const marker = q.get('marker') ?? undefined;
-  const after = resumeAfterMarker(marker, delimiter);
-  const page = await listCurrent(ctx.parts, bucket, prefix, delimiter, after, maxKeys);
-  sendXml(
-    ctx.req,
-    ctx.res,
-    listObjectsV1Xml({
-      bucket,
-      prefix,
-      ...(delimiter === '' ? {} : { delimiter }),
-      maxKeys,
-      isTruncated: page.isTruncated,
-      ...(encodingType === undefined ? {} : { encodingType }),
-      contents: page.contents,
-      commonPrefixes: page.commonPrefixes,
-      ...(marker === undefined ? {} : { marker }),
-      ...(page.isTruncated && delimiter !== '' && page.lastItem !== undefined ? { nextMarker: page.lastItem } : {}),
-      owner: ctx.parts.owner,
-    }),
-  );
+  const p = listingParams(ctx);
+  const marker = p.q.get('marker') ?? undefined;
+  const page = await listCurrent(ctx.parts, p.bucket, p.prefix, p.delimiter, resumeAfterMarker(marker, p.delimiter), p.maxKeys);
+  const body = listObjectsV1Xml({
+    ...pageFields(p, page),
+    ...(marker === undefined ? {} : { marker }),
+    ...(page.isTruncated && p.delimiter !== '' && page.lastItem !== undefined ? { nextMarker: page.lastItem } : {}),
+    owner: ctx.parts.owner,
+  });
+  sendXml(ctx.req, ctx.res, body);
 }
 
 function versionEntry(r: VersionRecord, isLatest: boolean): VersionEntry {
@@ -207,13 +208,7 @@ function versionEntry(r: VersionRecord, isLatest: boolean): VersionEntry {
 }
 
 export async function listObjectVersions(ctx: RequestContext): Promise<void> {
-  const bucket = bucketOf(ctx);
-  ctx.parts.buckets.require(bucket);
-  const q = ctx.route.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') ?? '';
-  const maxKeys = maxKeysOf(q);
-  const encodingType = encodingOf(q);
+  const { bucket, q, prefix, delimiter, maxKeys, encodingType } = listingParams(ctx);
   const keyMarker = q.get('key-marker') ?? undefined;
   const versionIdMarker = q.get('version-id-marker') ?? undefined;
   if (versionIdMarker !== undefined && keyMarker === undefined) {
