@@ -5,16 +5,17 @@
  * to date, and a scrubber on each node that finds damaged replicas. The app and `hastack env` get
  * the endpoint and the twin's own credentials through the standard AWS variables.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedSpec } from '../spec/types.ts';
+export type { S3Credentials } from './storage/credentials.ts';
 import type { EmitEvent } from './events.ts';
 import type { MetricSink } from './monitor/types.ts';
 import type { ProcessRegistry } from './reaper/reaper.ts';
 import { BucketRegistry } from './s3/gateway/bucket-registry.ts';
 import { S3Gateway } from './s3/gateway/server.ts';
 import { StorageCluster, type ClusterMember } from './storage/cluster.ts';
+import { readOrCreateCredentials, type S3Credentials } from './storage/credentials.ts';
 import { NodeClient } from './storage/node-client.ts';
 import { startStorageNode, type StorageNodeProcess } from './storage/node/launch.ts';
 import type { NodeHealth } from './storage/node/protocol.ts';
@@ -22,11 +23,6 @@ import { Repairer, type RepairPass } from './storage/repairer.ts';
 import { SeqClock } from './storage/seq-clock.ts';
 import { readOrCreateSecret } from './state-dir.ts';
 import type { StorageStatus } from './status.ts';
-
-export interface S3Credentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
 
 export interface RegionStorage {
   readonly endpoint: string;
@@ -62,27 +58,6 @@ export interface RegionStorageOptions {
 
 const RESTART_DELAY_MS = 1000;
 const HEALTH_POLL_MS = 1000;
-
-/** The twin's S3 credentials: made once, kept 0600 in the state folder. */
-export function readOrCreateCredentials(dir: string): S3Credentials {
-  const file = path.join(dir, 'credentials.json');
-  if (existsSync(file)) {
-    try {
-      const c = JSON.parse(readFileSync(file, 'utf8')) as Partial<S3Credentials>;
-      if (typeof c.accessKeyId === 'string' && /^[A-Z0-9]{20}$/.test(c.accessKeyId) && typeof c.secretAccessKey === 'string' && c.secretAccessKey.length === 40) {
-        return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
-      }
-    } catch {
-      // A torn file is replaced, never trusted.
-    }
-  }
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const id = 'AKIA' + [...randomBytes(16)].map((b) => alphabet[b % 32]).join('');
-  const secret = randomBytes(30).toString('base64').replace(/[+/]/g, (c) => (c === '+' ? 'A' : 'B'));
-  const creds = { accessKeyId: id, secretAccessKey: secret };
-  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
-  return creds;
-}
 
 interface NodeSlot {
   readonly zone: string;
