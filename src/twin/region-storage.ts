@@ -187,9 +187,13 @@ export async function startRegionStorage(o: RegionStorageOptions): Promise<Regio
   const healthTimer = setInterval(() => {
     for (const s of slots) {
       if (s.process === undefined || s.client === undefined) continue;
+      // The probe also settles what requests suspected: a node that answers is up again.
       s.client.health().then(
-        (h) => (s.health = h),
-        () => undefined,
+        (h) => {
+          s.health = h;
+          cluster.markUp(s.zone);
+        },
+        () => cluster.markDown(s.zone),
       );
     }
   }, HEALTH_POLL_MS);

@@ -184,14 +184,17 @@ export class StorageCluster {
   async write<R extends StoredRecord>(
     source: Readable,
     finish: (stage: StageResult) => Promise<R> | R,
-    opts: { checksum?: ChecksumAlgorithm } = {},
+    opts: { checksum?: ChecksumAlgorithm; md5?: boolean } = {},
   ): Promise<R> {
     const members = this.ordered();
     const controller = new AbortController();
     const staged = members.map((m) => {
-      const s = m.client.stageStream({ signal: controller.signal, ...(opts.checksum === undefined ? {} : { checksum: opts.checksum }) });
+      const s = m.client.stageStream({ signal: controller.signal, ...(opts.checksum === undefined ? {} : { checksum: opts.checksum }), ...(opts.md5 === false ? { md5: false } : {}) });
       const done = s.done.then(
-        (result) => ({ member: m, result }),
+        (result) => {
+          this.suspect.delete(m.zone);
+          return { member: m, result };
+        },
         (error: unknown) => {
           this.suspect.add(m.zone);
           throw error;
@@ -214,10 +217,11 @@ export class StorageCluster {
     }
     const settled = await Promise.allSettled(staged.filter((s) => live.includes(s.sink)).map((s) => s.done));
     const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    // Replicas must agree on the bytes: a node whose MD5 differs from the majority's got them damaged.
-    const byMd5 = new Map<string, typeof ok>();
-    for (const o of ok) byMd5.set(o.result.md5, [...(byMd5.get(o.result.md5) ?? []), o]);
-    const agreeing = [...byMd5.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+    // Replicas must agree on the bytes: a node whose digest differs from the majority's got them damaged.
+    const fingerprint = (r: StageResult): string => `${r.size}:${r.md5 ?? ''}:${r.checksum ?? ''}`;
+    const byDigest = new Map<string, typeof ok>();
+    for (const o of ok) byDigest.set(fingerprint(o.result), [...(byDigest.get(fingerprint(o.result)) ?? []), o]);
+    const agreeing = [...byDigest.values()].sort((a, b) => b.length - a.length)[0] ?? [];
     if (agreeing.length < this.writeQuorum) {
       await abortAll(ok);
       throw unavailable('write', agreeing.length, this.writeQuorum);

@@ -29,6 +29,8 @@ export interface NodeClientOptions {
 
 export interface StageOptions {
   readonly checksum?: ChecksumAlgorithm;
+  /** Skip the MD5 (when the caller has its own and compares replicas by `checksum`). @default true */
+  readonly md5?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -103,7 +105,8 @@ export class NodeClient {
    */
   stageStream(opts: StageOptions = {}): { body: Writable; done: Promise<StageResult> } {
     const route = '/stage';
-    const req = this.#open('POST', opts.checksum === undefined ? route : `${route}?checksum=${opts.checksum}`, { 'content-type': 'application/octet-stream' });
+    const query = new URLSearchParams({ ...(opts.checksum === undefined ? {} : { checksum: opts.checksum }), ...(opts.md5 === false ? { md5: '0' } : {}) }).toString();
+    const req = this.#open('POST', query === '' ? route : `${route}?${query}`, { 'content-type': 'application/octet-stream' });
     const done = new Promise<StageResult>((resolve, reject) => {
       let settled = false;
       const settle = (err: HastackError | undefined, value?: StageResult): void => {
@@ -416,8 +419,10 @@ class NodeDataStream extends Readable {
   }
 
   override _read(): void {
-    if (this.#res.isPaused() && !this.#res.complete) {
-      this.#arm();
+    // A paused response may still hold its last bytes after the parser finished the message:
+    // resume it even then, or those bytes are never delivered and nothing times out.
+    if (this.#res.isPaused()) {
+      if (!this.#res.complete) this.#arm();
       this.#res.resume();
     }
   }

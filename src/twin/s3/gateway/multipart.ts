@@ -11,7 +11,6 @@ import { newest, type ClusterMember } from '../../storage/cluster.ts';
 import { compareKeys } from '../../storage/node/key-order.ts';
 import { recordIdentity, type PartRecord, type UploadRecord, type VersionRecord } from '../../storage/records.ts';
 import { newUploadId } from '../../storage/seq-clock.ts';
-import { openPayload } from '../auth/payload.ts';
 import { compositeChecksum, type ChecksumAlgorithm, type ChecksumType } from '../checksums.ts';
 import { combineCrcs, isCombinable } from '../crc-combine.ts';
 import { checkObjectKey } from '../names.ts';
@@ -21,7 +20,7 @@ import { MAX_COMPLETE_BODY_BYTES, parseCompleteMultipartUpload } from '../reques
 import { S3Error } from '../s3-error.ts';
 import { completeMultipartUploadXml, copyPartResultXml, initiateMultipartUploadXml, listMultipartUploadsXml, listPartsXml, objectLocation } from '../xml.ts';
 import { bucketOf, headerOf, keyOf, type GatewayParts, type RequestContext } from './context.ts';
-import { checkConditionalWrite, checkReplicaMd5, newVersionId, requestedAlgorithm, versionHeaders } from './object-write.ts';
+import { checkConditionalWrite, newVersionId, requestedAlgorithm, versionHeaders, writePayload } from './object-write.ts';
 import { checkFinalChecksum } from './final-checksum.ts';
 import { readCopySource } from './object-copy.ts';
 import { sendEmpty, sendXml } from './respond.ts';
@@ -118,15 +117,11 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const partNumber = parsePartNumber(ctx.route.query.get('partNumber') ?? '');
   const upload = await openUpload(ctx);
   const algorithm = upload.checksum?.algorithm;
-  const { body, result } = openPayload(ctx.req, ctx.auth, { maxBytes: ctx.parts.maxObjectBytes, ...(algorithm === undefined ? {} : { computeChecksum: algorithm }) });
-  result.catch(() => {});
-  const record = await ctx.parts.cluster.write(body, async (stage) => {
-    const payload = await result;
-    checkReplicaMd5(stage, payload);
-    if (algorithm !== undefined && payload.checksum !== undefined && payload.checksum.algorithm !== algorithm) {
+  const record = await writePayload(ctx, algorithm ?? 'CRC32', (payload, md5Hex) => {
+    if (algorithm !== undefined && payload.checksum.algorithm !== algorithm) {
       throw new S3Error('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${payload.checksum.algorithm.toLowerCase()}`);
     }
-    return partRecord(ctx.parts, upload, partNumber, payload.size, stage.md5, algorithm === undefined ? undefined : payload.checksum?.value);
+    return partRecord(ctx.parts, upload, partNumber, payload.size, md5Hex, algorithm === undefined ? undefined : payload.checksum.value);
   });
   ctx.res.writeHead(200, {
     etag: record.etag,
@@ -151,7 +146,7 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
     data,
     (stage) => {
       if (stage.size !== size) throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the copy source changed while it was read)');
-      return partRecord(ctx.parts, upload, partNumber, stage.size, stage.md5, stage.checksum);
+      return partRecord(ctx.parts, upload, partNumber, stage.size, stage.md5!, stage.checksum);
     },
     algorithm === undefined ? {} : { checksum: algorithm },
   );

@@ -68,7 +68,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
         kind: 'object' as const,
         lastModified: Date.now(),
         size: stage.size,
-        etag: `"${stage.md5}"`,
+        etag: `"${stage.md5!}"`,
         headers,
         ...(checksum === undefined ? {} : { checksum }),
       };

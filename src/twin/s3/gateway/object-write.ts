@@ -5,10 +5,9 @@
  * `null` version.
  */
 import { CHECKSUM_ALGORITHMS, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums.ts';
-import { NULL_VERSION, type ObjectHeaders, type VersionRecord } from '../../storage/records.ts';
+import { NULL_VERSION, type ObjectHeaders, type StoredRecord, type VersionRecord } from '../../storage/records.ts';
 import { versionIdFor } from '../../storage/seq-clock.ts';
-import type { StageResult } from '../../storage/node/protocol.ts';
-import { openPayload, type PayloadResult } from '../auth/payload.ts';
+import { headerChecksum, openPayload, type PayloadResult } from '../auth/payload.ts';
 import { checkWriteConditions } from '../conditions.ts';
 import { checkObjectKey } from '../names.ts';
 import { parseStorageClass, readObjectHeaders } from '../object-headers.ts';
@@ -16,11 +15,31 @@ import { S3Error } from '../s3-error.ts';
 import type { BucketRecord } from '../../storage/records.ts';
 import { bucketOf, headerOf, keyOf, type GatewayParts, type RequestContext } from './context.ts';
 
-/** Replicas reported other bytes than the gateway received: never acknowledge that. */
-export function checkReplicaMd5(stage: StageResult, payload: PayloadResult): void {
-  if (Buffer.from(payload.md5Base64, 'base64').toString('hex') !== stage.md5) {
-    throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the storage replicas did not receive the bytes sent)');
-  }
+/**
+ * Streams the request's verified payload to every replica. The replicas compute the payload's
+ * flexible checksum (the client's, or CRC32) instead of an MD5 each, and must agree with the
+ * endpoint's own; the ETag's MD5 is computed once, here. `build` makes the record to commit.
+ */
+export async function writePayload<R extends StoredRecord>(
+  ctx: RequestContext,
+  defaultChecksum: ChecksumAlgorithm,
+  build: (payload: PayloadResult & { checksum: NonNullable<PayloadResult['checksum']> }, md5Hex: string) => R,
+): Promise<R> {
+  const algorithm = headerChecksum(ctx.req.headers)?.algorithm ?? defaultChecksum;
+  const { body, result } = openPayload(ctx.req, ctx.auth, { maxBytes: ctx.parts.maxObjectBytes, computeChecksum: defaultChecksum });
+  result.catch(() => {});
+  return ctx.parts.cluster.write(
+    body,
+    async (stage) => {
+      const payload = await result;
+      if (payload.checksum === undefined || payload.checksum.value !== stage.checksum || payload.size !== stage.size) {
+        // Replicas reported other bytes than the endpoint received: never acknowledge that.
+        throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the storage replicas did not receive the bytes sent)');
+      }
+      return build(payload as PayloadResult & { checksum: NonNullable<PayloadResult['checksum']> }, Buffer.from(payload.md5Base64, 'base64').toString('hex'));
+    },
+    { checksum: algorithm, md5: false },
+  );
 }
 
 /** A new version's id: fresh in a versioning-enabled bucket, `null` otherwise. */
@@ -48,15 +67,8 @@ export async function checkConditionalWrite(ctx: RequestContext, bucket: string,
   checkWriteConditions(ctx.req.headers, live, key);
 }
 
-/** Builds the version record from what the replicas and the verified payload report. */
-export function objectRecord(
-  parts: GatewayParts,
-  bucket: BucketRecord,
-  key: string,
-  headers: ObjectHeaders,
-  stage: StageResult,
-  payload: PayloadResult,
-): VersionRecord {
+/** Builds the version record from the verified payload (the replicas agreed on its bytes). */
+export function objectRecord(parts: GatewayParts, bucket: BucketRecord, key: string, headers: ObjectHeaders, payload: PayloadResult, md5Hex: string): VersionRecord {
   const seq = parts.clock.next();
   const checksum = payload.checksum;
   return {
@@ -68,7 +80,7 @@ export function objectRecord(
     kind: 'object',
     lastModified: Date.now(),
     size: payload.size,
-    etag: `"${stage.md5}"`,
+    etag: `"${md5Hex}"`,
     headers,
     ...(checksum === undefined ? {} : { checksum: { algorithm: checksum.algorithm, type: 'FULL_OBJECT' as const, value: checksum.value } }),
   };
@@ -81,13 +93,8 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   parseStorageClass(headerOf(ctx.req, 'x-amz-storage-class'));
   const headers = readObjectHeaders(ctx.req.headers);
   await checkConditionalWrite(ctx, bucket.bucket, key);
-  const { body, result } = openPayload(ctx.req, ctx.auth, { maxBytes: ctx.parts.maxObjectBytes });
-  result.catch(() => {});
-  const record = await ctx.parts.cluster.write(body, async (stage) => {
-    const payload = await result;
-    checkReplicaMd5(stage, payload);
-    return objectRecord(ctx.parts, bucket, key, headers, stage, payload);
-  });
+  // Objects uploaded without a checksum get a CRC32 one, as S3 gives them a default checksum.
+  const record = await writePayload(ctx, 'CRC32', (payload, md5Hex) => objectRecord(ctx.parts, bucket, key, headers, payload, md5Hex));
   ctx.res.writeHead(200, { ...versionHeaders(record), 'content-length': 0 });
   ctx.res.end();
 }

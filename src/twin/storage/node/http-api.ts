@@ -126,9 +126,11 @@ async function stage(ctx: ApiContext, req: http.IncomingMessage, res: http.Serve
   const name = q.get('checksum');
   const checksum = name === null ? undefined : parseChecksumAlgorithm(name);
   if (name !== null && checksum === undefined) throw invalid('query parameter checksum', name, 'one of CRC32, CRC32C, CRC64NVME, SHA1, SHA256');
+  const md5 = q.get('md5');
+  if (md5 !== null && md5 !== '0' && md5 !== '1') throw invalid('query parameter md5', md5, '0 (skip the MD5) or 1');
   let staged;
   try {
-    staged = await ctx.store.staging.receive(req as AsyncIterable<Buffer>, checksum === undefined ? {} : { checksum });
+    staged = await ctx.store.staging.receive(req as AsyncIterable<Buffer>, { md5: md5 !== '0', ...(checksum === undefined ? {} : { checksum }) });
   } catch (err) {
     if (!req.complete || req.errored !== null) {
       ctx.log('stage-incomplete', { received: req.socket.bytesRead });
@@ -139,7 +141,7 @@ async function stage(ctx: ApiContext, req: http.IncomingMessage, res: http.Serve
   const body: StageResult = {
     stageId: staged.id,
     size: staged.size,
-    md5: staged.md5!,
+    ...(staged.md5 !== undefined ? { md5: staged.md5 } : {}),
     ...(staged.checksum !== undefined ? { checksum: staged.checksum } : {}),
   };
   sendJson(res, 200, body);
