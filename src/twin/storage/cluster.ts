@@ -13,6 +13,9 @@ import type { StageResult } from './node/protocol.ts';
 import { compareSeq, recordIdentity, type PartRecord, type StoredRecord, type VersionRecord } from './records.ts';
 import { ReplicaReader } from './replica-reader.ts';
 
+/** How long a quorum waits for its first members before asking the others too. */
+const HEDGE_MS = 250;
+
 export interface ClusterMember {
   readonly zone: string;
   readonly client: NodeClient;
@@ -92,44 +95,51 @@ export class StorageCluster {
   }
 
   /**
-   * Asks every member; resolves once `needed` answered (waiting a little longer for the rest is
-   * pointless: a quorum is enough), or rejects when too many failed.
+   * Asks `needed` members (healthy ones first) and resolves once that many answered; a member that
+   * fails, or has not answered within the hedge delay, brings in the next one. So a quorum costs
+   * `needed` requests when every node is well, and a dead or hung node costs one retry, not a wait.
+   * Writes pass `everyone`: every replica gets them, and the quorum is only what is waited for.
    */
-  async ask<T>(what: string, needed: number, call: (m: ClusterMember) => Promise<T>): Promise<{ member: ClusterMember; value: T }[]> {
+  async ask<T>(what: string, needed: number, call: (m: ClusterMember) => Promise<T>, opts: { everyone?: boolean } = {}): Promise<{ member: ClusterMember; value: T }[]> {
     const members = this.ordered();
     if (members.length < needed) throw unavailable(what, members.length, needed);
     return new Promise((resolve, reject) => {
       const answers: { member: ClusterMember; value: T }[] = [];
       let failed = 0;
+      let started = 0;
       let done = false;
-      const timer = setTimeout(() => {
+      const finish = (err?: S3Error): void => {
         if (done) return;
         done = true;
-        reject(unavailable(what, answers.length, needed));
-      }, this.answerTimeoutMs);
-      for (const m of members) {
+        clearTimeout(deadline);
+        clearTimeout(hedge);
+        if (err === undefined) resolve(answers);
+        else reject(err);
+      };
+      const launch = (): void => {
+        if (done || started >= members.length) return;
+        const m = members[started++]!;
         call(m).then(
           (value) => {
             this.suspect.delete(m.zone);
             if (done) return;
             answers.push({ member: m, value });
-            if (answers.length >= needed) {
-              done = true;
-              clearTimeout(timer);
-              resolve(answers);
-            }
+            if (answers.length >= needed) finish();
           },
           () => {
             this.suspect.add(m.zone);
             failed += 1;
-            if (!done && members.length - failed < needed) {
-              done = true;
-              clearTimeout(timer);
-              reject(unavailable(what, answers.length, needed));
-            }
+            if (members.length - failed < needed) finish(unavailable(what, answers.length, needed));
+            else launch();
           },
         );
-      }
+      };
+      const deadline = setTimeout(() => finish(unavailable(what, answers.length, needed)), this.answerTimeoutMs);
+      // A member that neither answers nor fails (a hung process) is covered by asking the rest.
+      const hedge = setTimeout(() => {
+        while (started < members.length) launch();
+      }, HEDGE_MS);
+      for (let i = 0; i < (opts.everyone === true ? members.length : needed); i++) launch();
     });
   }
 
@@ -173,7 +183,7 @@ export class StorageCluster {
 
   /** Makes a record without bytes durable on a write quorum (and on every other node that answers). */
   async commit(record: StoredRecord): Promise<void> {
-    await this.ask('write', this.writeQuorum, (m) => m.client.commit({ record }));
+    await this.ask('write', this.writeQuorum, (m) => m.client.commit({ record }), { everyone: true });
   }
 
   /**
