@@ -10,10 +10,8 @@
  *                                [--only twin,patroni-tuned,patroni-default] [--endpoint auto|haproxy|poll]
  *                                [--patroni-fault postmaster|host|both] [--no-write]
  */
-import { writeSection } from './docs-section.ts';
+import { publishSection } from './docs-section.ts';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PATRONI_DEFAULT, PATRONI_TUNED, type PatroniTiming } from './db-failover/patroni-config.ts';
 import { patroniVersions, runPatroniFailovers, type PatroniFault } from './db-failover/patroni.ts';
 import { summarizeRounds, type RoundOptions, type RoundResult } from './db-failover/rounds.ts';
@@ -80,8 +78,6 @@ interface SystemRun {
   readonly skipped?: string;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 
 function roundOptions(a: Args, rounds: number, slow: boolean, log: (m: string) => void): RoundOptions {
   return {
@@ -211,12 +207,7 @@ async function main(): Promise<void> {
         ]
       : []),
   ].join('\n');
-  process.stdout.write(`${md}\n`);
-  if (a.write) {
-    const file = path.join(root, 'docs', 'benchmarks.md');
-    writeSection(file, '## Database failover', md);
-    log(`written to ${path.relative(process.cwd(), file)}`);
-  }
+  publishSection('## Database failover', md, a.write);
 }
 
 process.on('SIGINT', () => process.exit(130));

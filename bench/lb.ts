@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForPort } from '../src/util/free-port.ts';
 import { processCpuSeconds } from '../src/util/process-cpu.ts';
-import { writeSection } from './docs-section.ts';
+import { publishSection } from './docs-section.ts';
 
 interface Args {
   rounds: number;
@@ -346,12 +346,7 @@ async function main(): Promise<void> {
     'picks a target round robin, adds X-Forwarded-For/-Proto/-Port and X-Amzn-Trace-Id, and counts CloudWatch metrics.',
     ...(errors.length > 0 ? ['', `Note: errors or non-2xx answers in: ${errors.map((r) => `${r.name} (${r.result.errors} errors, ${r.result.non2xx} non-2xx)`).join('; ')}.`] : []),
   ].join('\n');
-  process.stdout.write(`${md}\n`);
-  if (a.write) {
-    const file = path.join(root, 'docs', 'benchmarks.md');
-    writeSection(file, '## Load balancer', md);
-    process.stderr.write(`written to ${path.relative(process.cwd(), file)}\n`);
-  }
+  publishSection('## Load balancer', md, a.write);
 }
 
 main().then(

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { processCpuSeconds } from '../src/util/process-cpu.ts';
-import { writeSection } from './docs-section.ts';
+import { publishSection } from './docs-section.ts';
 import { memoryKiB, RssSampler } from './proc-memory.ts';
 import { benchClient, deleteKeys, getPhase, putPhase, type ChecksumMode, type PhaseOptions, type PhaseResult, type StoreAccess } from './s3-load.ts';
 
@@ -449,13 +449,8 @@ async function main(): Promise<void> {
         ]
       : []),
   ].join('\n');
-  process.stdout.write(`${md}\n`);
+  publishSection('## Object storage', md, a.write);
   if (a.profileDir !== undefined) process.stderr.write(`CPU profile of the hastack gateway's process: ${a.profileDir}\n`);
-  if (a.write) {
-    const file = path.join(root, 'docs', 'benchmarks.md');
-    writeSection(file, '## Object storage', md);
-    process.stderr.write(`written to ${path.relative(process.cwd(), file)}\n`);
-  }
 }
 
 main().then(
