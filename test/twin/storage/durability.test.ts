@@ -34,7 +34,7 @@ describe('object storage durability', { timeout: 180_000 }, () => {
   });
   after(async () => t?.close());
 
-  it('keeps every acknowledged write through a zone outage and repairs the node when it returns', async () => {
+  it('keeps every acknowledged write through a zone outage and repairs the node when it returns', async (ctx) => {
     const acked = new Map<string, { sha: string; versionId: string | undefined }>();
     let failed = 0;
     let i = 0;
@@ -64,6 +64,7 @@ describe('object storage durability', { timeout: 180_000 }, () => {
     stop.now = true;
     await Promise.all(writers);
 
+    ctx.diagnostic(`${acked.size} writes acknowledged (${acked.size - atOutage} after the zone went out), ${failed} failed`);
     assert.equal(failed, 0, `${failed} writes failed; writes must go on while one zone is out`);
     await t.storage.waitUntilReplicated(60_000);
     const status = t.storage.status();

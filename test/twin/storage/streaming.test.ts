@@ -51,7 +51,7 @@ describe('large objects stream', { timeout: 240_000 }, () => {
   });
   after(async () => t?.close());
 
-  it('moves a 384 MiB object up and down with flat memory', async () => {
+  it('moves a 384 MiB object up and down with flat memory', async (ctx) => {
     const size = 384 * MiB;
     const want = await digest(generated(size, 7));
     const rssBefore = process.memoryUsage().rss / MiB;
@@ -66,6 +66,7 @@ describe('large objects stream', { timeout: 240_000 }, () => {
       clearInterval(sampler);
     }
     const nodes = t.storage.status().nodes.map((n) => ({ zone: n.zone, peak: n.pid === undefined ? 0 : peakMiB(n.pid) }));
+    ctx.diagnostic(`peak RSS: storage nodes ${nodes.map((n) => n.peak.toFixed(0)).join(', ')} MiB; the endpoint's process grew ${(rssPeak - rssBefore).toFixed(0)} MiB`);
     for (const n of nodes) assert.ok(n.peak < 160, `storage node ${n.zone} peaked at ${n.peak.toFixed(0)} MiB for a ${size / MiB} MiB object`);
     // This process runs the endpoint and the SDK client: it may grow by buffers, not by the object.
     assert.ok(rssPeak - rssBefore < 160, `the endpoint's process grew by ${(rssPeak - rssBefore).toFixed(0)} MiB for a ${size / MiB} MiB object`);
