@@ -22,6 +22,7 @@ import type { NodeHealth } from './storage/node/protocol.ts';
 import { Repairer, type RepairPass } from './storage/repairer.ts';
 import { SeqClock } from './storage/seq-clock.ts';
 import { readOrCreateSecret } from './state-dir.ts';
+import { KeyedMutex } from '../util/keyed-mutex.ts';
 import type { StorageStatus } from './status.ts';
 
 export interface RegionStorage {
@@ -160,6 +161,7 @@ export async function startRegionStorage(o: RegionStorageOptions): Promise<Regio
       owner: { id: `${credentials.accessKeyId.toLowerCase()}${'0'.repeat(44)}`.slice(0, 64), displayName: 'hastack' },
       maxObjectBytes: 5 * 1024 ** 3,
       minPartBytes: 5 * 1024 ** 2,
+      writeLocks: new KeyedMutex(),
     },
     credentials,
     port: o.port ?? spec.twin.storage.port,

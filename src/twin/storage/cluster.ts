@@ -223,6 +223,7 @@ export class StorageCluster {
       live = await fanOut(source, staged.map((s) => s.sink), { minLive: this.writeQuorum });
     } catch (e) {
       controller.abort();
+      source.destroy(); // a copy's source stops reading the rest of an object nobody will store
       throw e instanceof S3Error ? e : unavailable('write', 0, this.writeQuorum);
     }
     const settled = await Promise.allSettled(staged.filter((s) => live.includes(s.sink)).map((s) => s.done));
@@ -283,7 +284,7 @@ export class StorageCluster {
       end: range?.end ?? record.size - 1,
       sources: [...preferred, ...others].map((m) => ({
         name: m.zone,
-        open: (start: number, end: number) => m.client.data(identity, { start, end }),
+        open: (start: number, end: number) => m.client.data(identity, { start, end }, { seq: record.seq }),
         failed: () => this.suspect.add(m.zone),
       })),
     });

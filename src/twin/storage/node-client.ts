@@ -178,9 +178,11 @@ export class NodeClient {
   /**
    * A record's bytes (an inclusive range of them). Resolves once the node answered with headers;
    * the stream fails with HASTACK_STORAGE_DATA_TRUNCATED if the node ends it early (a damaged
-   * block, a crash) and HASTACK_STORAGE_NODE_TIMEOUT if it stalls.
+   * block, a crash) and HASTACK_STORAGE_NODE_TIMEOUT if it stalls. With `seq`, a node that holds
+   * another record of the identity now (a newer `null` version, say) is refused like a failed one,
+   * so bytes never come from another record than the one whose headers were sent.
    */
-  data(identity: string, range?: ByteRange, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
+  data(identity: string, range?: ByteRange, opts: { signal?: AbortSignal; seq?: string } = {}): Promise<Readable> {
     const route = '/data';
     let path = `${route}?id=${encodeURIComponent(identity)}`;
     if (range !== undefined) path += `&start=${range.start}&end=${range.end}`;
@@ -208,6 +210,12 @@ export class NodeClient {
             (body) => fail(this.#statusError(route, res.statusCode ?? 0, body)),
             (err: unknown) => fail(this.#connectionError(route, err)),
           );
+          return;
+        }
+        const held = res.headers['x-hastack-seq'];
+        if (opts.seq !== undefined && held !== opts.seq) {
+          res.destroy();
+          fail(this.#error('HASTACK_STORAGE_NOT_FOUND', route, `the node holds record ${String(held)} of this identity, not ${opts.seq}`));
           return;
         }
         answered = true;

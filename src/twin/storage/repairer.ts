@@ -140,7 +140,7 @@ export class Repairer {
           try {
             if (!c.hasData) await target.client.commit({ record });
             else {
-              const bytes = await source.client.data(c.id);
+              const bytes = await source.client.data(c.id, undefined, { seq: record.seq });
               const staged = await target.client.stage(bytes);
               await target.client.commit({ stageId: staged.stageId, record });
             }

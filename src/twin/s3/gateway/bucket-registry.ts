@@ -16,8 +16,20 @@ export class BucketRegistry {
     private readonly clock: SeqClock,
   ) {}
 
-  /** Reads every bucket record from a read quorum; also moves the clock past every seq seen. */
+  /**
+   * Reads every bucket record from a read quorum, and moves the clock past every seq a quorum
+   * holds, so a restarted endpoint (even after the wall clock stepped back) never stamps a change
+   * older than one already stored — the nodes would refuse it.
+   */
   async load(): Promise<void> {
+    await this.cluster.ask('read', this.cluster.readQuorum, async (m) => {
+      let after: string | undefined;
+      do {
+        const page = await m.client.inventory(after, 5000);
+        for (const e of page.entries) this.clock.observe(e.seq);
+        after = page.next;
+      } while (after !== undefined);
+    });
     const answers = await this.cluster.ask('read', this.cluster.readQuorum, (m) => m.client.buckets());
     const byName = new Map<string, BucketRecord[]>();
     for (const a of answers) for (const r of a.value) byName.set(r.bucket, [...(byName.get(r.bucket) ?? []), r]);

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageCluster } from '../../storage/cluster.ts';
+import type { KeyedMutex } from '../../../util/keyed-mutex.ts';
 import type { SeqClock } from '../../storage/seq-clock.ts';
 import type { AuthResult } from '../auth/verify.ts';
 import type { Route } from '../route.ts';
@@ -20,6 +21,8 @@ export interface GatewayParts {
   readonly maxObjectBytes: number;
   /** Smallest part but the last (S3: 5 MiB). */
   readonly minPartBytes: number;
+  /** Per-key locks for conditional writes. */
+  readonly writeLocks: KeyedMutex;
 }
 
 export interface RequestContext {

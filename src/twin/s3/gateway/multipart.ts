@@ -20,7 +20,7 @@ import { MAX_COMPLETE_BODY_BYTES, parseCompleteMultipartUpload } from '../reques
 import { S3Error } from '../s3-error.ts';
 import { completeMultipartUploadXml, copyPartResultXml, initiateMultipartUploadXml, listMultipartUploadsXml, listPartsXml, objectLocation } from '../xml.ts';
 import { bucketOf, headerOf, keyOf, type GatewayParts, type RequestContext } from './context.ts';
-import { checkConditionalWrite, newVersionId, requestedAlgorithm, versionHeaders, writePayload } from './object-write.ts';
+import { conditionalWrite, newVersionId, requestedAlgorithm, versionHeaders, writePayload } from './object-write.ts';
 import { checkFinalChecksum } from './final-checksum.ts';
 import { readCopySource } from './object-copy.ts';
 import { sendEmpty, sendXml } from './respond.ts';
@@ -166,34 +166,66 @@ function multipartEtag(parts: readonly PartRecord[]): string {
   return `"${h.digest('hex')}-${parts.length}"`;
 }
 
-/** Asks every node to build the object from its part files; copies parts to a node missing some, then asks it again. */
+/** How long a completed upload waits for the nodes beyond its write quorum to build the object too. */
+const ASSEMBLE_GRACE_MS = 2000;
+
+/** Copies the listed parts to a node from any other node that serves them, so it can build the object. */
+async function copyParts(parts: GatewayParts, to: ClusterMember, chosen: readonly PartRecord[], missing: readonly number[]): Promise<void> {
+  for (const n of missing) {
+    const part = chosen.find((p) => p.partNumber === n)!;
+    let copied = false;
+    for (const from of parts.cluster.members()) {
+      if (from === to || copied) continue;
+      try {
+        const staged = await to.client.stage(await from.client.data(recordIdentity(part), undefined, { seq: part.seq }));
+        await to.client.commit({ stageId: staged.stageId, record: part });
+        copied = true;
+      } catch {
+        // That node lacks it too, or failed: try the next.
+      }
+    }
+    if (!copied) throw new Error(`no node could serve part ${n}`);
+  }
+}
+
+/**
+ * Asks every node to build the object from its own part files (a node missing parts gets them
+ * copied first). Resolves with the number of nodes that built it once every node answered, or once
+ * a write quorum has and the others had a short grace: a hung node must not hold the answer up
+ * (repair brings it the object later).
+ */
 async function assembleEverywhere(parts: GatewayParts, upload: UploadRecord, chosen: readonly PartRecord[], record: VersionRecord): Promise<number> {
   const request = { bucket: upload.bucket, uploadId: upload.uploadId, parts: chosen.map((p) => ({ partNumber: p.partNumber, etag: p.etag })), record };
   const members = parts.cluster.members();
-  const results = await Promise.allSettled(members.map((m) => m.client.assemble(request)));
-  const done = new Set<ClusterMember>();
-  const lacking: { member: ClusterMember; missing: readonly number[] }[] = [];
-  results.forEach((r, i) => {
-    if (r.status === 'fulfilled' && r.value.ok) done.add(members[i]!);
-    else if (r.status === 'fulfilled' && !r.value.ok) lacking.push({ member: members[i]!, missing: r.value.missing });
-  });
-  const complete = [...done];
-  for (const { member, missing } of lacking) {
-    if (complete.length === 0) break;
-    try {
-      for (const n of missing) {
-        const part = chosen.find((p) => p.partNumber === n)!;
-        const source = complete[0]!;
-        const staged = await member.client.stage(await source.client.data(recordIdentity(part)));
-        await member.client.commit({ stageId: staged.stageId, record: part });
-      }
-      const again = await member.client.assemble(request);
-      if (again.ok) done.add(member);
-    } catch {
-      // This node stays behind; anti-entropy repair copies the object to it later.
+  const on = async (m: ClusterMember): Promise<boolean> => {
+    const first = await m.client.assemble(request);
+    if (first.ok) return true;
+    await copyParts(parts, m, chosen, first.missing);
+    return (await m.client.assemble(request)).ok;
+  };
+  return new Promise((resolve) => {
+    let built = 0;
+    let settled = 0;
+    let grace: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(grace);
+      resolve(built);
+    };
+    for (const m of members) {
+      on(m)
+        .then(
+          (ok) => {
+            if (ok) built += 1;
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          settled += 1;
+          if (settled === members.length) done();
+          else if (built >= parts.cluster.writeQuorum && grace === undefined) grace = setTimeout(done, ASSEMBLE_GRACE_MS);
+        });
     }
-  }
-  return done.size;
+  });
 }
 
 export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
@@ -227,7 +259,6 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   }
   const size = chosen.reduce((n, p) => n + p.size, 0);
   if (size > 5 * 1024 ** 4) throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
-  await checkConditionalWrite(ctx, bucket.bucket, upload.key);
   const c = upload.checksum;
   const partChecksums = chosen.map((p) => p.checksum);
   const haveAll = partChecksums.every((v): v is string => v !== undefined);
@@ -238,25 +269,28 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
         ? { algorithm: c.algorithm, type: c.type, value: compositeChecksum(c.algorithm, partChecksums) }
         : { algorithm: c.algorithm, type: c.type, value: combineCrcs(c.algorithm, chosen.map((p) => ({ checksum: p.checksum!, size: p.size }))) };
   checkFinalChecksum(ctx.req.headers, c, checksum?.value);
-  const seq = ctx.parts.clock.next();
-  const record: VersionRecord = {
-    type: 'version',
-    bucket: bucket.bucket,
-    key: upload.key,
-    versionId: newVersionId(bucket, seq),
-    seq,
-    kind: 'object',
-    lastModified: Date.now(),
-    size,
-    etag: multipartEtag(chosen),
-    headers: upload.headers,
-    ...(checksum === undefined ? {} : { checksum }),
-    parts: chosen.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.etag, ...(p.checksum === undefined ? {} : { checksum: p.checksum }) })),
-  };
-  const assembled = await assembleEverywhere(ctx.parts, upload, chosen, record);
-  if (assembled < ctx.parts.cluster.writeQuorum) {
-    throw new S3Error('ServiceUnavailable', `Please reduce your request rate. (complete: ${assembled} of the ${ctx.parts.cluster.writeQuorum} storage replicas needed built the object)`);
-  }
+  const record = await conditionalWrite(ctx, bucket.bucket, upload.key, async () => {
+    const seq = ctx.parts.clock.next();
+    const made: VersionRecord = {
+      type: 'version',
+      bucket: bucket.bucket,
+      key: upload.key,
+      versionId: newVersionId(bucket, seq),
+      seq,
+      kind: 'object',
+      lastModified: Date.now(),
+      size,
+      etag: multipartEtag(chosen),
+      headers: upload.headers,
+      ...(checksum === undefined ? {} : { checksum }),
+      parts: chosen.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.etag, ...(p.checksum === undefined ? {} : { checksum: p.checksum }) })),
+    };
+    const assembled = await assembleEverywhere(ctx.parts, upload, chosen, made);
+    if (assembled < ctx.parts.cluster.writeQuorum) {
+      throw new S3Error('ServiceUnavailable', `Please reduce your request rate. (complete: ${assembled} of the ${ctx.parts.cluster.writeQuorum} storage replicas needed built the object)`);
+    }
+    return made;
+  });
   await ctx.parts.cluster.commit({ ...upload, seq: ctx.parts.clock.next(), state: 'completed' });
   const host = headerOf(ctx.req, 'host') ?? '127.0.0.1';
   const { etag: _etag, ...headers } = versionHeaders(record);

@@ -12,7 +12,7 @@ import type { VersionRecord } from '../../storage/records.ts';
 import type { QuorumRead } from '../../storage/cluster.ts';
 import { bucketOf, headerOf, keyOf, type RequestContext } from './context.ts';
 import { findObject } from './lookup.ts';
-import { checkConditionalWrite, newVersionId, requestedAlgorithm, versionHeaders } from './object-write.ts';
+import { conditionalWrite, newVersionId, requestedAlgorithm, versionHeaders } from './object-write.ts';
 import { sendXml } from './respond.ts';
 
 /** The version `x-amz-copy-source` names, after its conditions held. */
@@ -49,31 +49,31 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     );
   }
   const headers = directive === 'REPLACE' ? readObjectHeaders(ctx.req.headers) : source.headers;
-  await checkConditionalWrite(ctx, bucket.bucket, key);
   const keep = source.checksum !== undefined && source.checksum.type === 'FULL_OBJECT' && (algorithm === undefined || algorithm === source.checksum.algorithm);
   const compute = keep ? undefined : (algorithm ?? source.checksum?.algorithm);
-  const data = ctx.parts.cluster.openData(source, holders);
-  const record = await ctx.parts.cluster.write(
-    data,
-    (stage) => {
-      if (stage.size !== source.size) throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the copy source changed size while it was read)');
-      const seq = ctx.parts.clock.next();
-      const checksum = keep ? source.checksum : compute !== undefined && stage.checksum !== undefined ? { algorithm: compute, type: 'FULL_OBJECT' as const, value: stage.checksum } : undefined;
-      return {
-        type: 'version' as const,
-        bucket: bucket.bucket,
-        key,
-        versionId: newVersionId(bucket, seq),
-        seq,
-        kind: 'object' as const,
-        lastModified: Date.now(),
-        size: stage.size,
-        etag: `"${stage.md5!}"`,
-        headers,
-        ...(checksum === undefined ? {} : { checksum }),
-      };
-    },
-    compute === undefined ? {} : { checksum: compute },
+  const record = await conditionalWrite(ctx, bucket.bucket, key, () =>
+    ctx.parts.cluster.write(
+      ctx.parts.cluster.openData(source, holders),
+      (stage) => {
+        if (stage.size !== source.size) throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the copy source changed size while it was read)');
+        const seq = ctx.parts.clock.next();
+        const checksum = keep ? source.checksum : compute !== undefined && stage.checksum !== undefined ? { algorithm: compute, type: 'FULL_OBJECT' as const, value: stage.checksum } : undefined;
+        return {
+          type: 'version' as const,
+          bucket: bucket.bucket,
+          key,
+          versionId: newVersionId(bucket, seq),
+          seq,
+          kind: 'object' as const,
+          lastModified: Date.now(),
+          size: stage.size,
+          etag: `"${stage.md5!}"`,
+          headers,
+          ...(checksum === undefined ? {} : { checksum }),
+        };
+      },
+      compute === undefined ? {} : { checksum: compute },
+    ),
   );
   const { etag: _etag, ...headersOut } = versionHeaders(record);
   sendXml(ctx.req, ctx.res, copyObjectResultXml({ etag: record.etag, lastModified: record.lastModified, ...(record.checksum === undefined ? {} : { checksum: record.checksum }) }), 200, {

@@ -30,10 +30,10 @@ export async function deleteOne(parts: GatewayParts, bucketName: string, key: st
   if (versionId !== undefined) {
     checkVersionId(versionId);
     const read = await parts.cluster.readRecord<VersionRecord>(versionIdentity(bucketName, key, versionId));
-    const was = read.record;
-    if (was === undefined || was.kind === 'tombstone') return { versionId, deleteMarker: false };
+    // The tombstone is written even when a quorum does not know the version: a replica that
+    // holds it alone (a write that reached too few nodes) must not bring it back through repair.
     await parts.cluster.commit(emptyVersion(parts, bucketName, key, versionId, 'tombstone'));
-    return { versionId, deleteMarker: was.kind === 'marker' };
+    return { versionId, deleteMarker: read.record?.kind === 'marker' };
   }
   if (bucket.versioning === undefined) {
     await parts.cluster.commit(emptyVersion(parts, bucketName, key, NULL_VERSION, 'tombstone'));

@@ -59,12 +59,19 @@ export function versionHeaders(record: VersionRecord): Record<string, string> {
   };
 }
 
-/** Conditional writes need the current version; plain ones do not pay for the read. */
-export async function checkConditionalWrite(ctx: RequestContext, bucket: string, key: string): Promise<void> {
-  if (headerOf(ctx.req, 'if-match') === undefined && headerOf(ctx.req, 'if-none-match') === undefined) return;
-  const current = await ctx.parts.cluster.readCurrent(bucket, key);
-  const live = current.record?.kind === 'object' ? current.record : undefined;
-  checkWriteConditions(ctx.req.headers, live, key);
+/**
+ * Runs a write under S3's conditional headers (`If-None-Match: *`, `If-Match`): the check and the
+ * commit happen under the key's lock, so of two racing conditional writes only one can pass.
+ * Plain writes neither read the current version nor wait for the lock.
+ */
+export async function conditionalWrite<T>(ctx: RequestContext, bucket: string, key: string, write: () => Promise<T>): Promise<T> {
+  if (headerOf(ctx.req, 'if-match') === undefined && headerOf(ctx.req, 'if-none-match') === undefined) return write();
+  return ctx.parts.writeLocks.run(`${bucket}\0${key}`, async () => {
+    const current = await ctx.parts.cluster.readCurrent(bucket, key);
+    const live = current.record?.kind === 'object' ? current.record : undefined;
+    checkWriteConditions(ctx.req.headers, live, key);
+    return write();
+  });
 }
 
 /** Builds the version record from the verified payload (the replicas agreed on its bytes). */
@@ -92,9 +99,8 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   checkObjectKey(key);
   parseStorageClass(headerOf(ctx.req, 'x-amz-storage-class'));
   const headers = readObjectHeaders(ctx.req.headers);
-  await checkConditionalWrite(ctx, bucket.bucket, key);
   // Objects uploaded without a checksum get a CRC32 one, as S3 gives them a default checksum.
-  const record = await writePayload(ctx, 'CRC32', (payload, md5Hex) => objectRecord(ctx.parts, bucket, key, headers, payload, md5Hex));
+  const record = await conditionalWrite(ctx, bucket.bucket, key, () => writePayload(ctx, 'CRC32', (payload, md5Hex) => objectRecord(ctx.parts, bucket, key, headers, payload, md5Hex)));
   ctx.res.writeHead(200, { ...versionHeaders(record), 'content-length': 0 });
   ctx.res.end();
 }

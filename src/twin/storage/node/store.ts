@@ -17,7 +17,7 @@ import { storageError } from '../errors.ts';
 import { compareSeq, hasData, recordIdentity, type PartRecord, type StoredRecord, type VersionRecord } from '../records.ts';
 import { DirSyncer } from './dir-sync.ts';
 import { writeFileDurably } from './durable-file.ts';
-import { KeyedMutex } from './keyed-mutex.ts';
+import { KeyedMutex } from '../../../util/keyed-mutex.ts';
 import { ensureLayout, identityHash, metaNextFile, replicaFilesByHash, shardDir, STAGE_ID_PATTERN } from './layout.ts';
 import { encodeMeta, type ReplicaMeta } from './meta.ts';
 import type { AssembleRequest, AssembleResult, CommitResult } from './protocol.ts';

@@ -220,6 +220,18 @@ describe('S3 buckets and objects through the AWS SDK', { timeout: 180_000 }, () 
       await rejectsWith(t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cond-missing', Body: 'x', IfMatch: first.ETag })), 'NoSuchKey', 404);
     });
 
+    it('lets exactly one of racing If-None-Match * writes to a new key succeed', async () => {
+      const racers = ['a', 'b', 'c', 'd', 'e', 'f'].map((body) =>
+        t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cond-race', Body: `racer ${body}`, IfNoneMatch: '*' })).then(
+          () => 'ok',
+          (e: { $metadata?: { httpStatusCode?: number } }) => String(e.$metadata?.httpStatusCode),
+        ),
+      );
+      const outcomes = await Promise.all(racers);
+      assert.deepEqual(outcomes.filter((o) => o === 'ok').length, 1, outcomes.join(', '));
+      assert.ok(outcomes.filter((o) => o !== 'ok').every((o) => o === '412'), outcomes.join(', '));
+    });
+
     it('deletes an object; deleting a missing key succeeds too', async () => {
       await t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'doomed', Body: 'x' }));
       const del = await t.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'doomed' }));

@@ -1,7 +1,8 @@
 /**
- * One-at-a-time sections per key: a node runs the commit of an identity, and the moment a reader
- * opens that identity's file, under the identity's lock, so a reader never pairs one commit's
- * bytes with another's block checksums.
+ * One-at-a-time sections per key. A storage node runs the commit of an identity, and the moment a
+ * reader opens that identity's file, under the identity's lock, so a reader never pairs one
+ * commit's bytes with another's block checksums; the S3 endpoint runs a conditional write's check
+ * and commit under the key's lock, so two `If-None-Match: *` writes cannot both succeed.
  */
 export class KeyedMutex {
   readonly #tails = new Map<string, Promise<void>>();
