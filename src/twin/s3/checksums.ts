@@ -27,6 +27,22 @@ export function checksumHeader(algorithm: ChecksumAlgorithm): string {
   return `x-amz-checksum-${algorithm.toLowerCase()}`;
 }
 
+/** Standard base64 with its padding, as S3 sends digests. */
+export const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Request headers that start with `x-amz-checksum-` but carry no checksum value. */
+const NOT_VALUE_HEADERS = new Set(['x-amz-checksum-type', 'x-amz-checksum-algorithm', 'x-amz-checksum-mode']);
+
+/** Whether a (lower-case) header name carries a checksum value: `x-amz-checksum-<alg>`. */
+export function isChecksumValueHeader(name: string): boolean {
+  return name.startsWith('x-amz-checksum-') && !NOT_VALUE_HEADERS.has(name);
+}
+
+/** Whether a value is base64 of a digest of the algorithm's length. */
+export function isChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolean {
+  return BASE64_PATTERN.test(value) && Buffer.from(value, 'base64').length === checksumLength(algorithm);
+}
+
 /** `crc32c` → `CRC32C`; undefined for anything else. */
 export function parseChecksumAlgorithm(value: string): ChecksumAlgorithm | undefined {
   const upper = value.trim().toUpperCase();

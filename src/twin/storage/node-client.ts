@@ -272,6 +272,18 @@ export class NodeClient {
     return next === undefined ? { entries: items } : { entries: items, next };
   }
 
+  /** Every record's (identity, seq, hasData), read page by page. */
+  async inventoryAll(pageSize = 5000): Promise<InventoryEntry[]> {
+    const out: InventoryEntry[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.inventory(after, pageSize);
+      out.push(...page.entries);
+      after = page.next;
+    } while (after !== undefined);
+    return out;
+  }
+
   /** One hash per range of identity hashes: equal digests mean equal inventories in that range. */
   digest(ranges = 256): Promise<{ ranges: string[] }> {
     return this.#json('GET', `/digest?buckets=${ranges}`);

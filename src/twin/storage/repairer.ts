@@ -32,18 +32,6 @@ export interface RepairerOptions {
 }
 
 const DIGEST_RANGES = 64;
-const PAGE = 5000;
-
-async function readInventory(m: ClusterMember): Promise<InventoryEntry[]> {
-  const out: InventoryEntry[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await m.client.inventory(after, PAGE);
-    out.push(...page.entries);
-    if (page.next === undefined) return out;
-    after = page.next;
-  }
-}
 
 export class Repairer {
   private timer: NodeJS.Timeout | undefined;
@@ -91,7 +79,7 @@ export class Repairer {
     await Promise.all(
       reachable.map(async (m) => {
         try {
-          inventories.set(m.zone, await readInventory(m));
+          inventories.set(m.zone, await m.client.inventoryAll());
         } catch {
           unreachable.push(m.zone);
         }

@@ -11,20 +11,13 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { replicaFiles } from '../../../src/twin/storage/node/layout.ts';
 import { recordIdentity, type VersionRecord } from '../../../src/twin/storage/records.ts';
 import { startTestStorage, type TestStorage } from '../../helpers/storage.ts';
+import { waitFor } from '../../helpers/twin.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function readAll(t: TestStorage, bucket: string, key: string, versionId?: string): Promise<Buffer> {
   const r = await t.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId === undefined ? {} : { VersionId: versionId }), ChecksumMode: 'ENABLED' }));
   return Buffer.from(await r.Body!.transformToByteArray());
-}
-
-async function until(what: string, ms: number, check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('object storage durability', { timeout: 180_000 }, () => {
@@ -53,14 +46,14 @@ describe('object storage durability', { timeout: 180_000 }, () => {
     // Four writers; the zone goes out once 60 objects are in, and comes back 2 s later.
     const stop = { now: false };
     const writers = Array.from({ length: 4 }, () => writer(() => stop.now));
-    await until('60 writes', 30_000, () => acked.size >= 60);
+    await waitFor('60 writes', () => acked.size >= 60, 30_000);
     const out = t.storage.zoneOut('local-1b');
     assert.match(out ?? '', /killed storage node in local-1b/);
     const atOutage = acked.size;
-    await until('60 more writes during the outage', 30_000, () => acked.size >= atOutage + 60);
+    await waitFor('60 more writes during the outage', () => acked.size >= atOutage + 60, 30_000);
     assert.equal(t.storage.status().nodes.find((n) => n.zone === 'local-1b')?.state, 'zone-out');
     await t.storage.zoneBack('local-1b');
-    await until('40 more writes after the zone returned', 30_000, () => acked.size >= atOutage + 100);
+    await waitFor('40 more writes after the zone returned', () => acked.size >= atOutage + 100, 30_000);
     stop.now = true;
     await Promise.all(writers);
 
@@ -70,7 +63,7 @@ describe('object storage durability', { timeout: 180_000 }, () => {
     const status = t.storage.status();
     assert.equal(status.underReplicated, 0);
     // Status learns from a health probe each second that a suspected node answers again.
-    await until('every node to be seen running', 10_000, () => t.storage.status().nodes.every((n) => n.state === 'running'));
+    await waitFor('every node to be seen running', () => t.storage.status().nodes.every((n) => n.state === 'running'), 10_000);
 
     for (const [key, want] of acked) {
       const got = await readAll(t, 'durable', key);
@@ -99,7 +92,7 @@ describe('object storage durability', { timeout: 180_000 }, () => {
 
     for (let n = 0; n < 3; n++) assert.equal(sha(await readAll(t, 'durable', 'rot/object.bin')), sha(body), 'a read returned damaged bytes');
 
-    await until('the damaged replicas to be repaired', 60_000, async () => {
+    await waitFor('the damaged replicas to be repaired', async () => {
       const pass = await t.storage.repair();
       if (pass.underReplicated !== 0) return false;
       return dirs.every((d) => {
@@ -109,9 +102,9 @@ describe('object storage durability', { timeout: 180_000 }, () => {
           return false;
         }
       });
-    });
+    }, 60_000);
     // Status polls node health every second.
-    await until('status to count both quarantined replicas', 10_000, () => t.storage.status().nodes.reduce((n, s) => n + (s.quarantined ?? 0), 0) >= 2);
+    await waitFor('status to count both quarantined replicas', () => t.storage.status().nodes.reduce((n, s) => n + (s.quarantined ?? 0), 0) >= 2, 10_000);
   });
 
   it('finds a rotted replica that nobody reads (the scrubber) and repairs it', async () => {
@@ -123,14 +116,14 @@ describe('object storage durability', { timeout: 180_000 }, () => {
     const bytes = readFileSync(file);
     bytes[1000] = bytes[1000]! ^ 0x01;
     writeFileSync(file, bytes);
-    await until('the scrubber and repair to restore the replica', 60_000, async () => {
+    await waitFor('the scrubber and repair to restore the replica', async () => {
       await t.storage.repair();
       try {
         return sha(readFileSync(file)) === sha(body);
       } catch {
         return false;
       }
-    });
+    }, 60_000);
     assert.equal((await t.storage.repair()).underReplicated, 0);
   });
 });

@@ -11,8 +11,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import {
-  checksumLength,
+  BASE64_PATTERN,
   createChecksummer,
+  isChecksumValue,
+  isChecksumValueHeader,
   parseChecksumAlgorithm,
   type ChecksumAlgorithm,
   type Checksummer,
@@ -60,10 +62,6 @@ export interface PayloadPlan {
   maxBytes: number;
 }
 
-/** Request headers that start with `x-amz-checksum-` but carry no value of the body. */
-const NOT_VALUES = new Set(['x-amz-checksum-type', 'x-amz-checksum-algorithm', 'x-amz-checksum-mode']);
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -78,11 +76,6 @@ function algorithmOf(name: string, where: string): ChecksumAlgorithm {
   return algorithm;
 }
 
-/** Checks a base64 checksum value's shape for its algorithm. */
-function validChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolean {
-  return BASE64.test(value) && Buffer.from(value, 'base64').length === checksumLength(algorithm);
-}
-
 /**
  * The flexible checksum a request promises: an `x-amz-checksum-<alg>` header with its value, or
  * a checksum trailer named by `x-amz-trailer`, agreeing with `x-amz-sdk-checksum-algorithm` if set.
@@ -91,10 +84,10 @@ function validChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolea
 export function headerChecksum(headers: IncomingHttpHeaders): ChecksumExpectation | undefined {
   const found: ChecksumExpectation[] = [];
   for (const name of Object.keys(headers)) {
-    if (!name.startsWith('x-amz-checksum-') || NOT_VALUES.has(name)) continue;
+    if (!isChecksumValueHeader(name)) continue;
     const algorithm = algorithmOf(name, 'header');
     const value = (header(headers, name) ?? '').trim();
-    if (!validChecksumValue(algorithm, value)) throw invalidValue(name);
+    if (!isChecksumValue(algorithm, value)) throw invalidValue(name);
     found.push({ algorithm, source: 'header', value });
   }
   for (const name of trailerNames(headers)) {
@@ -170,7 +163,7 @@ export function planPayload(headers: IncomingHttpHeaders, method: string, auth: 
   const md5 = header(headers, 'content-md5');
   if (md5 !== undefined) {
     const v = md5.trim();
-    if (!BASE64.test(v) || Buffer.from(v, 'base64').length !== 16) {
+    if (!BASE64_PATTERN.test(v) || Buffer.from(v, 'base64').length !== 16) {
       throw new S3Error('InvalidDigest', 'The Content-MD5 you specified was invalid.', { 'Content-MD5': md5 });
     }
     plan.contentMd5 = v;
@@ -251,7 +244,7 @@ class PayloadVerifier extends Transform {
         else {
           sent = this.decoder?.trailers.get(expected.name);
           if (sent === undefined) throw new S3Error('IncompleteBody', `The trailer ${expected.name} declared in x-amz-trailer did not arrive.`);
-          if (!validChecksumValue(expected.algorithm, sent)) throw invalidValue(expected.name, 'trailing header');
+          if (!isChecksumValue(expected.algorithm, sent)) throw invalidValue(expected.name, 'trailing header');
         }
         if (sent !== value) throw new S3Error('BadDigest', `The ${expected.algorithm} you specified did not match the calculated checksum.`);
       }

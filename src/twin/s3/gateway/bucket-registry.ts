@@ -23,12 +23,7 @@ export class BucketRegistry {
    */
   async load(): Promise<void> {
     await this.cluster.ask('read', this.cluster.readQuorum, async (m) => {
-      let after: string | undefined;
-      do {
-        const page = await m.client.inventory(after, 5000);
-        for (const e of page.entries) this.clock.observe(e.seq);
-        after = page.next;
-      } while (after !== undefined);
+      for (const e of await m.client.inventoryAll()) this.clock.observe(e.seq);
     });
     const answers = await this.cluster.ask('read', this.cluster.readQuorum, (m) => m.client.buckets());
     const byName = new Map<string, BucketRecord[]>();

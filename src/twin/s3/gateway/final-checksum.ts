@@ -4,18 +4,13 @@
  * (the full-object CRC, or the composite `…-N`) and refuses the request when they differ. Pure.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { checksumHeader, checksumLength, parseChecksumAlgorithm, type ChecksumAlgorithm, type ChecksumType } from '../checksums.ts';
+import { checksumHeader, isChecksumValue, isChecksumValueHeader, parseChecksumAlgorithm, type ChecksumAlgorithm, type ChecksumType } from '../checksums.ts';
 import { S3Error } from '../s3-error.ts';
-
-/** Request headers that start with `x-amz-checksum-` but carry no checksum value. */
-const NOT_VALUES = new Set(['x-amz-checksum-type', 'x-amz-checksum-algorithm', 'x-amz-checksum-mode']);
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** A full-object value is base64 of the digest; a composite one is that, then `-<parts>`. */
 function wellFormed(algorithm: ChecksumAlgorithm, value: string): boolean {
   const m = /^([^-]*)(?:-([1-9]\d{0,4}))?$/.exec(value);
-  if (m === null || !BASE64.test(m[1]!)) return false;
-  return Buffer.from(m[1]!, 'base64').length === checksumLength(algorithm);
+  return m !== null && isChecksumValue(algorithm, m[1]!);
 }
 
 /**
@@ -39,7 +34,7 @@ export function checkFinalChecksum(
       `The upload was created using the ${upload?.type ?? 'no'} checksum mode; x-amz-checksum-type must match it (received ${JSON.stringify(type)}).`,
     );
   }
-  const sent = Object.keys(headers).filter((name) => name.startsWith('x-amz-checksum-') && !NOT_VALUES.has(name));
+  const sent = Object.keys(headers).filter((name) => isChecksumValueHeader(name));
   if (sent.length === 0) return;
   if (sent.length > 1) throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
   const name = sent[0]!;

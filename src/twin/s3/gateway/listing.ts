@@ -8,16 +8,14 @@ import type { VersionRecord } from '../../storage/records.ts';
 import { S3Error } from '../s3-error.ts';
 import { listObjectsV1Xml, listObjectsV2Xml, listVersionsXml, type ObjectEntry, type VersionEntry } from '../xml.ts';
 import { bucketOf, type GatewayParts, type RequestContext } from './context.ts';
+import { queryInt } from './query-int.ts';
 import { sendXml } from './respond.ts';
 
 /** Sorts after every key that starts with the prefix it follows. */
 const AFTER_ALL = '\u{10FFFF}';
 
-function maxKeysOf(query: URLSearchParams, name = 'max-keys'): number {
-  const raw = query.get(name);
-  if (raw === null) return 1000;
-  if (!/^\d{1,10}$/.test(raw)) throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: name, ArgumentValue: raw });
-  return Math.min(Number(raw), 1000);
+function maxKeysOf(query: URLSearchParams): number {
+  return queryInt(query, 'max-keys', 1000, 1000);
 }
 
 function encodingOf(query: URLSearchParams): 'url' | undefined {

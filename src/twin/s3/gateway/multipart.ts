@@ -23,6 +23,7 @@ import { bucketOf, headerOf, keyOf, type GatewayParts, type RequestContext } fro
 import { conditionalWrite, newVersionId, requestedAlgorithm, versionHeaders, writePayload } from './object-write.ts';
 import { checkFinalChecksum } from './final-checksum.ts';
 import { readCopySource } from './object-copy.ts';
+import { queryInt } from './query-int.ts';
 import { sendEmpty, sendXml } from './respond.ts';
 import { readSmallBody } from './small-body.ts';
 
@@ -315,17 +316,10 @@ export async function abortMultipartUpload(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx.req, ctx.res, 204);
 }
 
-function intParam(query: URLSearchParams, name: string, def: number, max: number): number {
-  const raw = query.get(name);
-  if (raw === null) return def;
-  if (!/^\d{1,10}$/.test(raw)) throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: raw });
-  return Math.min(Number(raw), max);
-}
-
 export async function listParts(ctx: RequestContext): Promise<void> {
   const upload = await openUpload(ctx);
-  const marker = intParam(ctx.route.query, 'part-number-marker', 0, MAX_PARTS);
-  const maxParts = intParam(ctx.route.query, 'max-parts', 1000, 1000);
+  const marker = queryInt(ctx.route.query, 'part-number-marker', 0, MAX_PARTS);
+  const maxParts = queryInt(ctx.route.query, 'max-parts', 1000, 1000);
   const all = (await partsOf(ctx.parts, upload)).filter((p) => p.partNumber > marker);
   const page = all.slice(0, maxParts);
   const isTruncated = all.length > page.length;
@@ -356,7 +350,7 @@ export async function listMultipartUploads(ctx: RequestContext): Promise<void> {
   const delimiter = q.get('delimiter') ?? '';
   const keyMarker = q.get('key-marker') ?? undefined;
   const uploadIdMarker = q.get('upload-id-marker') ?? undefined;
-  const maxUploads = intParam(q, 'max-uploads', 1000, 1000);
+  const maxUploads = queryInt(q, 'max-uploads', 1000, 1000);
   const answers = await ctx.parts.cluster.ask('read', ctx.parts.cluster.readQuorum, (m) => m.client.uploads(bucket));
   const byId = new Map<string, UploadRecord[]>();
   for (const a of answers) for (const u of a.value) byId.set(u.uploadId, [...(byId.get(u.uploadId) ?? []), u]);
