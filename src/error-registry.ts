@@ -1,3 +1,4 @@
+import { AWS_ERRORS } from './aws/errors.ts';
 import type { ErrorDefinition } from './errors.ts';
 import { RESILIENCE_ERRORS } from './resilience/errors.ts';
 import { SPEC_ERRORS } from './spec/errors.ts';
@@ -30,6 +31,7 @@ export const ERROR_AREAS: readonly { readonly area: string; readonly errors: Rea
   { area: 'Object storage nodes', errors: STORAGE_ERRORS },
   { area: 'Metrics and alarms', errors: METRICS_ERRORS },
   { area: 'Load generation', errors: RESILIENCE_ERRORS },
+  { area: 'AWS deployment', errors: AWS_ERRORS },
 ];
 
 /** docs/errors.md, generated from the registries (`npm run docs:errors`). */

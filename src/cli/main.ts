@@ -23,6 +23,11 @@ const OPTIONS = {
   name: { type: 'string' },
   'to-time': { type: 'string' },
   as: { type: 'string' },
+  target: { type: 'string' },
+  out: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  'skip-build': { type: 'boolean' },
+  all: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -38,6 +43,10 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   db: () => import('./commands/db.ts'),
   storage: () => import('./commands/storage.ts'),
   validate: () => import('./commands/validate.ts'),
+  synth: () => import('./commands/synth.ts'),
+  diff: () => import('./commands/diff.ts'),
+  deploy: () => import('./commands/deploy.ts'),
+  destroy: () => import('./commands/destroy.ts'),
 };
 
 /** The whole CLI: argv in, exit code out. */

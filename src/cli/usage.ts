@@ -28,7 +28,18 @@ Commands:
   db restore --to-time T [--as NAME]     point-in-time restore into a new database node
   storage repair                         run an anti-entropy repair pass now and print what it copied
   scale --desired N                      set the Auto Scaling group's desired capacity
-  validate [--config F]                  check a config: prints ok or every problem (exit 1)
+  validate [--config F] [--json]         check a config: prints ok or every problem (exit 1); unless
+     [--target twin|aws|all]             --target twin, also AWS's rules ("aws:" lines, exit 1) and
+                                         warnings on stderr (single points of failure; exit 0)
+
+AWS (docs/aws.md):
+  synth [--out DIR] [--skip-build]       the CloudFormation templates, offline (no credentials); cdk-nag
+                                         AwsSolutions must be clean; writes the NIST 800-53 R5 report
+                                         (default DIR: cdk.out beside the config)
+  diff                                   what deploy would change in your account
+  deploy                                 deploy the network, data, app and monitoring stacks
+  destroy --yes [--all]                  delete the app and monitoring stacks (--all: every stack;
+                                         lift aws.deletionProtection first)
 
 Common options:
   --config F   the stack config (default: hastack.config.ts in the current folder)

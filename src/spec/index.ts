@@ -5,3 +5,6 @@ export { SPEC_ERRORS } from './errors.ts';
 export { MANAGED_PARAMETERS, CLUSTER_INSTANCE_FAMILIES } from './database.ts';
 export type * from './types.ts';
 export { bucketNameProblem, bucketEnvName } from './storage.ts';
+export { checkAwsSpec, awsWarnings } from './aws.ts';
+export { ALARM_METRICS, ALARM_IDS, type AlarmMetricSpec, type AlarmMetricRef, type AlarmResource } from './alarms.ts';
+export { regionZones } from './regions.ts';

@@ -3,6 +3,9 @@ import type { z } from 'zod';
 import { checkDatabase, resolveDatabase, resolveTwinDatabase } from './database.ts';
 import { specError } from './errors.ts';
 import { checkStorage, resolveStorage, resolveTwinStorage } from './storage.ts';
+import { checkAlarms, resolveAlarms } from './alarms.ts';
+import { checkDns, resolveAws, resolveDns } from './aws.ts';
+import { defaultZones } from './regions.ts';
 import { stackConfigSchema, type ParsedStackConfig } from './schema.ts';
 import type { CommandConfig, ResolvedCommand, ResolvedSpec, ResolvedTargetTracking } from './types.ts';
 
@@ -84,16 +87,31 @@ function checkInvariants(spec: ResolvedSpec, raw: ParsedStackConfig): SpecProble
   }
   problems.push(...checkDatabase(spec, raw.database));
   problems.push(...checkStorage(spec, raw.storage));
+  problems.push(...checkAlarms(spec, raw.alarms));
+  problems.push(...checkDns(spec));
+  const seenZones = new Map<string, number>();
+  spec.zones.forEach((z, i) => {
+    const first = seenZones.get(z);
+    if (first !== undefined) problems.push({ path: `zones[${i}]`, message: `${JSON.stringify(z)} is also zones[${first}]; expected each zone once` });
+    else seenZones.set(z, i);
+  });
   return problems;
 }
 
 function applyDefaults(c: ParsedStackConfig, configDir: string): ResolvedSpec {
-  const zoneCount = c.zones ?? 3;
+  const spec = applySectionDefaults(c, configDir);
+  return { ...spec, alarms: resolveAlarms(c.alarms, spec) };
+}
+
+function applySectionDefaults(c: ParsedStackConfig, configDir: string): Omit<ResolvedSpec, 'alarms'> {
   const region = c.region ?? 'us-east-1';
+  const zones = typeof c.zones === 'object' ? [...c.zones] : defaultZones(region, c.zones ?? 3);
+  const zoneCount = zones.length;
   const twinRegion = c.twin?.region ?? 'local-1';
   const letters = ZONE_LETTERS.slice(0, zoneCount).split('');
   const min = c.capacity?.min ?? zoneCount;
   const interval = c.loadBalancer?.healthCheck?.interval ?? 5;
+  const healthCheckPath = c.loadBalancer?.healthCheck?.path ?? '/readyz';
   const as = c.autoScaling;
   const targetTracking: ResolvedTargetTracking[] = [];
   const cpu = as?.cpu ?? { target: 50 };
@@ -103,7 +121,7 @@ function applyDefaults(c: ParsedStackConfig, configDir: string): ResolvedSpec {
   return {
     name: c.name,
     region,
-    zones: letters.map((l) => `${region}${l}`),
+    zones,
     configDir,
     app: {
       start: resolveCommand(c.app.start, configDir),
@@ -114,14 +132,14 @@ function applyDefaults(c: ParsedStackConfig, configDir: string): ResolvedSpec {
     },
     capacity: { min, desired: c.capacity?.desired ?? min, max: c.capacity?.max ?? zoneCount * 3 },
     loadBalancer: {
-      https: c.loadBalancer?.https ?? c.loadBalancer?.certificateArn !== undefined,
+      https: c.loadBalancer?.https ?? (c.loadBalancer?.certificateArn !== undefined || c.dns !== undefined),
       certificateArn: c.loadBalancer?.certificateArn,
       algorithm: c.loadBalancer?.algorithm ?? 'round_robin',
       deregistrationDelay: c.loadBalancer?.deregistrationDelay ?? 30,
       slowStart: c.loadBalancer?.slowStart ?? 0,
       idleTimeout: c.loadBalancer?.idleTimeout ?? 60,
       healthCheck: {
-        path: c.loadBalancer?.healthCheck?.path ?? '/readyz',
+        path: healthCheckPath,
         interval,
         timeout: c.loadBalancer?.healthCheck?.timeout ?? Math.min(5, interval - 1),
         healthyThreshold: c.loadBalancer?.healthCheck?.healthyThreshold ?? 2,
@@ -136,9 +154,12 @@ function applyDefaults(c: ParsedStackConfig, configDir: string): ResolvedSpec {
       instanceWarmup: as?.instanceWarmup ?? 300,
       metricPeriod: as?.metricPeriod ?? 60,
       targetTracking,
+      instanceRefreshMinHealthyPercentage: as?.instanceRefreshMinHealthyPercentage ?? 90,
     },
     database: resolveDatabase(c.database),
     storage: resolveStorage(c.storage, zoneCount),
+    dns: resolveDns(c.dns, healthCheckPath),
+    aws: resolveAws(c.aws),
     twin: {
       region: twinRegion,
       zones: letters.map((l) => `${twinRegion}${l}`),

@@ -164,6 +164,146 @@ const twinDatabaseSchema = object({
   failureThreshold: intIn(1, 10, 'probes').optional(),
 });
 
+/**
+ * Parses with the schema `pick` chooses by the value's shape, so problems inside it keep their own
+ * paths and messages (a plain union reports many of them as one "expected …" at its root).
+ * `expected` describes every accepted shape, for a value of none of them.
+ */
+function byShape<T extends z.ZodType>(pick: (v: unknown) => T | undefined, expected: string) {
+  return z.unknown().transform((v, ctx): z.output<T> => {
+    const schema = pick(v);
+    if (schema === undefined) {
+      ctx.addIssue({ code: 'custom', message: `received ${describeValue(v)}, expected ${expected}`, input: v });
+      return z.NEVER;
+    }
+    const r = schema.safeParse(v, { reportInput: true });
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    return z.NEVER;
+  });
+}
+
+const isPlainObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `false` (off) or an object of the given schema. */
+function falseOr<T extends z.ZodType>(schema: T, what: string) {
+  const off = z.literal(false);
+  return byShape<T | typeof off>((v) => (v === false ? off : isPlainObject(v) ? schema : undefined), `false or ${what}`);
+}
+
+const alarmRuleSchema = falseOr(
+  object({
+    threshold: z
+      // z.number() refuses NaN and ±Infinity as well.
+      .number({ error: (iss) => `received ${describeValue(iss.input)}, expected a finite number` })
+      .optional(),
+    period: intIn(10, 86400, 'seconds').optional(),
+    evaluationPeriods: intIn(1, 100, 'datapoints').optional(),
+    datapointsToAlarm: intIn(1, 100, 'datapoints').optional(),
+    critical: flag().optional(),
+  }),
+  'an object of threshold, period, evaluationPeriods, datapointsToAlarm, critical',
+);
+
+const alarmsSchema = object({
+  email: text('an email address')
+    .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { error: (iss) => `received ${describeValue(iss.input)}, expected an email address such as "ops@example.com"` })
+    .optional(),
+  http5xxRate: alarmRuleSchema.optional(),
+  latencyP99: alarmRuleSchema.optional(),
+  unhealthyHosts: alarmRuleSchema.optional(),
+  inServiceBelowMin: alarmRuleSchema.optional(),
+  cpu: alarmRuleSchema.optional(),
+  dbCpu: alarmRuleSchema.optional(),
+  dbFreeStorage: alarmRuleSchema.optional(),
+  dbConnections: alarmRuleSchema.optional(),
+  dbReplicaLag: alarmRuleSchema.optional(),
+  dnsHealthCheck: alarmRuleSchema.optional(),
+});
+
+/** A lowercase DNS name of two or more labels (a trailing dot allowed); the last label may be an IDN (`xn--…`). */
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})\.?$/;
+
+const dnsSchema = object({
+  domain: text('a domain name such as "app.example.com"').regex(DOMAIN, {
+    error: (iss) => `received ${describeValue(iss.input)}, expected a lowercase domain name with at least two labels, such as "app.example.com"`,
+  }),
+  hostedZoneId: text('a Route 53 hosted zone id')
+    .regex(/^Z[A-Z0-9]{1,31}$/, { error: (iss) => `received ${describeValue(iss.input)}, expected a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"` })
+    .optional(),
+  hostedZoneName: text('a domain name such as "example.com"')
+    .regex(DOMAIN, { error: (iss) => `received ${describeValue(iss.input)}, expected a lowercase domain name such as "example.com"` })
+    .optional(),
+  ttl: intIn(0, 86400, 'seconds').optional(),
+  healthCheck: object({
+    interval: z
+      .union([z.literal(10), z.literal(30)], { error: (iss) => `received ${describeValue(iss.input)}, expected 10 (fast) or 30 (seconds)` })
+      .optional(),
+    failureThreshold: intIn(1, 10, 'checks').optional(),
+    path: text('a path starting with /')
+      .regex(/^\/[\x21-\x7e]*$/, { error: (iss) => `received ${describeValue(iss.input)}, expected a path starting with / and without spaces` })
+      .max(255, { error: 'is longer than 255 characters' })
+      .optional(),
+  }).optional(),
+});
+
+/** Retention periods CloudWatch Logs offers, days. */
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_WORDS = `a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.slice(0, -1).join(', ')} or ${LOG_RETENTION_DAYS[LOG_RETENTION_DAYS.length - 1]} (days)`;
+
+/** `a.b.c.d/n` with the host bits cleared (the form EC2 gives a VPC's block). */
+function networkAddress(cidr: string): string {
+  const [ip = '', bits = '32'] = cidr.split('/');
+  const n = Number(bits);
+  const mask = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
+  const value = ip.split('.').reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
+  const net = (value & mask) >>> 0;
+  return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${bits}`;
+}
+
+const awsSchema = object({
+  account: text('a 12-digit AWS account id')
+    .regex(/^\d{12}$/, { error: (iss) => `received ${describeValue(iss.input)}, expected a 12-digit AWS account id` })
+    .optional(),
+  instanceType: text('an EC2 instance type such as "t4g.small"')
+    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: (iss) => `received ${describeValue(iss.input)}, expected an EC2 instance type such as "t4g.small"` })
+    .optional(),
+  rootVolumeGiB: intIn(8, 16384, 'GiB').optional(),
+  natGateways: oneOf(['per-zone', 'single']).optional(),
+  vpcCidr: text('an IPv4 CIDR block such as "10.0.0.0/16"')
+    .regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(1[6-9]|20)$/, {
+      error: (iss) => `received ${describeValue(iss.input)}, expected an IPv4 CIDR block from /16 to /20 such as "10.0.0.0/16"`,
+    })
+    .refine((c) => networkAddress(c) === c, {
+      error: (iss) => `received ${describeValue(iss.input)}, expected the block's first address, ${JSON.stringify(networkAddress(String(iss.input)))}`,
+    })
+    .optional(),
+  allowSingleInstance: flag().optional(),
+  deletionProtection: flag().optional(),
+  logRetentionDays: z
+    .number({ error: (iss) => `received ${describeValue(iss.input)}, expected ${LOG_RETENTION_WORDS}` })
+    .refine((n) => LOG_RETENTION_DAYS.includes(n), { error: (iss) => `received ${describeValue(iss.input)}, expected ${LOG_RETENTION_WORDS}` })
+    .optional(),
+});
+
+/** An Availability Zone name: the region's name and a letter, such as `us-east-1a`. */
+const ZONE_NAME = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+
+function zoneCount(v: unknown): string {
+  const n = Array.isArray(v) ? v.length : 0;
+  return `a list of ${n} zone${n === 1 ? '' : 's'}`;
+}
+
+const zoneCountSchema = intIn(2, 6, 'zones');
+
+const zoneListSchema = z
+  .array(
+    text('a zone name such as "us-east-1a"').regex(ZONE_NAME, { error: (iss) => `received ${describeValue(iss.input)}, expected a zone name such as "us-east-1a"` }),
+    { error: (iss) => `received ${describeValue(iss.input)}, expected a list of zone names` },
+  )
+  .min(2, { error: (iss) => `received ${zoneCount(iss.input)}, expected 2 to 6 zone names` })
+  .max(6, { error: (iss) => `received ${zoneCount(iss.input)}, expected 2 to 6 zone names` });
+
 export const stackConfigSchema = object({
   name: text('a stack name').regex(/^[a-z][a-z0-9-]{0,31}$/, {
     error: (iss) =>
@@ -172,7 +312,10 @@ export const stackConfigSchema = object({
   region: text('an AWS region such as "us-east-1"')
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: (iss) => `received ${describeValue(iss.input)}, expected an AWS region such as "us-east-1"` })
     .optional(),
-  zones: intIn(2, 6, 'zones').optional(),
+  zones: byShape<z.ZodType<number | string[]>>(
+    (v) => (typeof v === 'number' ? zoneCountSchema : Array.isArray(v) ? zoneListSchema : undefined),
+    'a whole number of zones from 2 to 6, or a list of 2 to 6 zone names such as ["us-east-1a", "us-east-1b"]',
+  ).optional(),
   app: object({
     start: commandSchema,
     build: commandSchema.optional(),
@@ -218,9 +361,13 @@ export const stackConfigSchema = object({
       .optional(),
     cpu: targetTrackingSchema.optional(),
     requestCountPerTarget: targetTrackingSchema.optional(),
+    instanceRefreshMinHealthyPercentage: intIn(0, 100, 'percent').optional(),
   }).optional(),
   database: databaseSchema.optional(),
   storage: storageSchema.optional(),
+  alarms: alarmsSchema.optional(),
+  dns: dnsSchema.optional(),
+  aws: awsSchema.optional(),
   twin: object({
     region: text('a region name').regex(/^[a-z][a-z0-9-]{0,20}\d$/, {
       error: (iss) => `received ${describeValue(iss.input)}, expected a name such as "local-1"`,

@@ -1,7 +1,7 @@
 /**
  * The stack config a user writes (`hastack.config.ts`) and the resolved form every target reads.
  * Times are in seconds, as AWS states them (the twin's own probe settings are in milliseconds).
- * Later sections (storage, dns, alarms) join `StackConfig` beside the ones here; the schema is
+ * Each section joins `StackConfig` beside the others; the schema is
  * strict so a misspelt field is an error, not a no-op.
  */
 
@@ -61,7 +61,7 @@ export interface HealthCheckConfig {
 
 /** @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html */
 export interface LoadBalancerConfig {
-  /** Serve HTTPS and redirect HTTP to it. @default - true when certificateArn is set, else false */
+  /** Serve HTTPS and redirect HTTP to it. @default - true when certificateArn or dns is set, else false */
   readonly https?: boolean;
   /** ACM certificate for the HTTPS listener on AWS. The twin uses a self-signed one. @default - none */
   readonly certificateArn?: string;
@@ -94,6 +94,13 @@ export interface AutoScalingConfig {
   readonly cooldown?: number;
   /** Seconds before a new instance's metrics count towards the group's. @default 300 */
   readonly instanceWarmup?: number;
+  /**
+   * Percent of desired capacity that must stay in service while an instance refresh replaces
+   * instances (a new launch template rolls out this way), 0–100.
+   * @default 90
+   * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/understand-instance-refresh-default-values.html
+   */
+  readonly instanceRefreshMinHealthyPercentage?: number;
   /** Period of the metrics target tracking reads: 10, 20, 30 (high resolution) or 60. @default 60 */
   readonly metricPeriod?: 10 | 20 | 30 | 60;
   /** Average CPU utilization (percent) per instance. @default { target: 50 } */
@@ -222,6 +229,110 @@ export interface TwinStorageConfig {
   readonly repairIntervalSeconds?: number;
 }
 
+/** How an alarm compares its metric with the threshold (CloudWatch's ComparisonOperator). */
+export type AlarmComparison = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
+
+/** What an alarm does with periods that have no data (CloudWatch's TreatMissingData). */
+export type MissingDataTreatment = 'missing' | 'breaching' | 'notBreaching' | 'ignore';
+
+/**
+ * One alarm's numbers; each alarm has its own defaults (see AlarmsConfig).
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+ */
+export interface AlarmRuleConfig {
+  /** The value the metric is compared with, in the unit the alarm names. */
+  readonly threshold?: number;
+  /** Seconds per datapoint: 10, 20 or 30 (high resolution) or a multiple of 60 up to 86400. */
+  readonly period?: number;
+  /** Datapoints looked at (N of "M out of N"), 1–100. */
+  readonly evaluationPeriods?: number;
+  /** Datapoints that must breach (M of "M out of N"), 1 up to evaluationPeriods. */
+  readonly datapointsToAlarm?: number;
+  /** Whether this alarm stops Fault Injection Service experiments (a stop condition). */
+  readonly critical?: boolean;
+}
+
+/**
+ * The stack's alarms, defined once: CloudWatch alarms on AWS, the twin's alarm evaluator locally.
+ * `false` turns one off. Every alarm notifies the alarm topic.
+ */
+export interface AlarmsConfig {
+  /** Address subscribed to the alarm topic (SNS email; AWS asks it to confirm). @default - none */
+  readonly email?: string;
+  /** Percent of requests answered 5XX (by the load balancer or the targets). @default { threshold: 5, period: 60, evaluationPeriods: 3, datapointsToAlarm: 2, critical: true } */
+  readonly http5xxRate?: AlarmRuleConfig | false;
+  /** Targets' p99 response time, seconds. @default { threshold: 2, period: 60, evaluationPeriods: 3, datapointsToAlarm: 3, critical: true } */
+  readonly latencyP99?: AlarmRuleConfig | false;
+  /** Unhealthy targets in the target group (above the threshold). @default { threshold: 0, period: 60, evaluationPeriods: 2, datapointsToAlarm: 2 } */
+  readonly unhealthyHosts?: AlarmRuleConfig | false;
+  /** In-service instances below the threshold. @default { threshold: - capacity.min, period: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } */
+  readonly inServiceBelowMin?: AlarmRuleConfig | false;
+  /** Instances' average CPU, percent. @default { threshold: 80, period: 60, evaluationPeriods: 5, datapointsToAlarm: 5 } */
+  readonly cpu?: AlarmRuleConfig | false;
+  /** Database CPU, percent. @default { threshold: 80, period: 60, evaluationPeriods: 5, datapointsToAlarm: 5 } */
+  readonly dbCpu?: AlarmRuleConfig | false;
+  /** Database free storage below this percent of database.storageGiB. @default { threshold: 10, period: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } */
+  readonly dbFreeStorage?: AlarmRuleConfig | false;
+  /** Database connections. @default { threshold: 200, period: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } */
+  readonly dbConnections?: AlarmRuleConfig | false;
+  /** Readable standbys' replica lag, seconds (multi-az-cluster only). @default { threshold: 30, period: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } */
+  readonly dbReplicaLag?: AlarmRuleConfig | false;
+  /** The Route 53 health check of dns.domain reports unhealthy (only with dns). @default { threshold: 1, period: 60, evaluationPeriods: 1, datapointsToAlarm: 1, critical: true } */
+  readonly dnsHealthCheck?: AlarmRuleConfig | false;
+}
+
+/**
+ * The app's public name in Route 53: an alias to the load balancer, checked by a Route 53 health
+ * check, failing over to a static maintenance page when the app is unhealthy.
+ * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover.html
+ */
+export interface DnsConfig {
+  /** The app's name, e.g. `app.example.com`. */
+  readonly domain: string;
+  /** Id of the Route 53 public hosted zone that holds the domain (needed on AWS), e.g. `Z0123456789ABCDEFGHIJ`. */
+  readonly hostedZoneId?: string;
+  /** Name of that hosted zone. @default - the domain without its first label (the domain itself when it has two labels) */
+  readonly hostedZoneName?: string;
+  /** TTL of the records that are not aliases, seconds, 0–86400. @default 60 */
+  readonly ttl?: number;
+  readonly healthCheck?: {
+    /** Seconds between checks: 10 (fast) or 30. @default 10 */
+    readonly interval?: 10 | 30;
+    /** Consecutive failures before the endpoint is unhealthy, 1–10. @default 3 */
+    readonly failureThreshold?: number;
+    /** Path checked. @default - loadBalancer.healthCheck.path */
+    readonly path?: string;
+  };
+}
+
+/** Settings that only matter on AWS; the twin ignores them. */
+export interface AwsConfig {
+  /** The 12-digit account to deploy to. @default - the account of the credentials in use */
+  readonly account?: string;
+  /** EC2 instance type of the app's instances. @default 't4g.small' */
+  readonly instanceType?: string;
+  /** Root volume size of each instance, GiB, 8–16384. @default 16 */
+  readonly rootVolumeGiB?: number;
+  /**
+   * `per-zone`: a NAT gateway in every zone, so a zone's loss leaves the others' egress working.
+   * `single`: one NAT gateway (cheaper, but a single point of failure; `validate` warns).
+   * @default 'per-zone'
+   */
+  readonly natGateways?: 'per-zone' | 'single';
+  /** The VPC's address range, a /16 to /20 IPv4 CIDR block. @default '10.0.0.0/16' */
+  readonly vpcCidr?: string;
+  /** Allow capacity.min below 2 (one instance is a single point of failure; `validate` warns). @default false */
+  readonly allowSingleInstance?: boolean;
+  /**
+   * Protect the load balancer from deletion and the data stack from termination, so a stray
+   * `destroy` or stack deletion fails. Turn off (and deploy) before `hastack destroy`, together with
+   * database.deletionProtection for the database. @default true
+   */
+  readonly deletionProtection?: boolean;
+  /** Days the app's logs and the VPC flow logs are kept in CloudWatch Logs. @default 30 */
+  readonly logRetentionDays?: number;
+}
+
 /** Settings of the local twin only; AWS ignores them. */
 export interface TwinConfig {
   /** Name of the local region. @default 'local-1' */
@@ -245,14 +356,20 @@ export interface StackConfig {
   readonly name: string;
   /** AWS region to deploy to. @default 'us-east-1' */
   readonly region?: string;
-  /** Availability Zones to spread over, 2–6. @default 3 */
-  readonly zones?: number;
+  /**
+   * Availability Zones to spread over: a count, 2–6, or the zone names in the region (explicit
+   * names let the AWS templates be made without credentials). @default 3
+   */
+  readonly zones?: number | readonly string[];
   readonly app: AppConfig;
   readonly capacity?: CapacityConfig;
   readonly loadBalancer?: LoadBalancerConfig;
   readonly autoScaling?: AutoScalingConfig;
   readonly database?: DatabaseConfig;
   readonly storage?: StorageConfig;
+  readonly alarms?: AlarmsConfig;
+  readonly dns?: DnsConfig;
+  readonly aws?: AwsConfig;
   readonly twin?: TwinConfig;
 }
 
@@ -303,6 +420,39 @@ export interface ResolvedBucket {
   readonly envName: string;
 }
 
+/** The stack's alarms, one per metric a team watches; which metric each reads is in spec/alarms.ts. */
+export type AlarmId =
+  | 'http5xxRate'
+  | 'latencyP99'
+  | 'unhealthyHosts'
+  | 'inServiceBelowMin'
+  | 'cpu'
+  | 'dbCpu'
+  | 'dbFreeStorage'
+  | 'dbConnections'
+  | 'dbReplicaLag'
+  | 'dnsHealthCheck';
+
+/** One alarm with every default applied; the threshold is in the metric's own unit (bytes for free storage). */
+export interface ResolvedAlarm {
+  readonly id: AlarmId;
+  readonly threshold: number;
+  readonly comparison: AlarmComparison;
+  readonly period: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly treatMissingData: MissingDataTreatment;
+  readonly critical: boolean;
+}
+
+export interface ResolvedDns {
+  readonly domain: string;
+  readonly hostedZoneId: string | undefined;
+  readonly hostedZoneName: string;
+  readonly ttl: number;
+  readonly healthCheck: { readonly interval: 10 | 30; readonly failureThreshold: number; readonly path: string };
+}
+
 /** Every default applied, every invariant checked. Both targets read only this. */
 export interface ResolvedSpec {
   readonly name: string;
@@ -342,6 +492,7 @@ export interface ResolvedSpec {
     readonly instanceWarmup: number;
     readonly metricPeriod: 10 | 20 | 30 | 60;
     readonly targetTracking: readonly ResolvedTargetTracking[];
+    readonly instanceRefreshMinHealthyPercentage: number;
   };
   readonly database: ResolvedDatabase;
   readonly storage: {
@@ -349,6 +500,22 @@ export interface ResolvedSpec {
     readonly replicas: number;
     /** Replicas that must have a write on disk before it is acknowledged: a majority. */
     readonly writeQuorum: number;
+  };
+  readonly alarms: {
+    readonly email: string | undefined;
+    /** Only the alarms that apply (no replica lag without readable standbys, no DNS alarm without dns). */
+    readonly rules: readonly ResolvedAlarm[];
+  };
+  readonly dns: ResolvedDns | undefined;
+  readonly aws: {
+    readonly account: string | undefined;
+    readonly instanceType: string;
+    readonly rootVolumeGiB: number;
+    readonly natGateways: 'per-zone' | 'single';
+    readonly vpcCidr: string;
+    readonly allowSingleInstance: boolean;
+    readonly deletionProtection: boolean;
+    readonly logRetentionDays: number;
   };
   readonly twin: {
     readonly region: string;

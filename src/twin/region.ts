@@ -14,7 +14,7 @@ import type { TwinEvent } from './events.ts';
 import { EventLog } from './event-log.ts';
 import { LoadBalancer } from './lb/index.ts';
 import { MetricCollector } from './compute/metric-collector.ts';
-import { MetricStore } from './monitor/index.ts';
+import { AlarmManager, MetricStore, specAlarmDefinitions } from './monitor/index.ts';
 import { Reaper } from './reaper/reaper.ts';
 import { startRegionDatabase, type RegionDatabase } from './region-database.ts';
 import { startRegionStorage, type RegionStorage } from './region-storage.ts';
@@ -374,6 +374,11 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     collector.start();
     const scaling = new ScalingLoop({ spec, asg, metrics, clock, onEvent: emit, ...(opts.scaling ? { overrides: opts.scaling } : {}) });
     scaling.start();
+    // The spec's alarms, evaluated on the twin's own metrics as CloudWatch evaluates them on AWS.
+    const specAlarms = new AlarmManager({ source: metrics, clock, onEvent: emit });
+    for (const def of specAlarmDefinitions(spec, { loadBalancer: spec.name, targetGroup: spec.name, autoScalingGroup: asg.name, database: spec.name })) specAlarms.putAlarm(def);
+    specAlarms.start();
+    cleanup.unshift(() => specAlarms.stop());
     const shellImds = new ImdsServer(twinInstanceMetadata(newInstanceId(), spec.twin.zones[0]!, spec.twin.region, clock.now()));
     await shellImds.start();
     cleanup.unshift(() => shellImds.close());
@@ -385,6 +390,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     const endpoints = { http: ports.url, https: ports.httpsPort === undefined ? undefined : `https://localhost:${ports.httpsPort}` };
     const twin = new Twin(spec, stateDir, lb, asg, metrics, events, { reaper, control, collector, scaling, database, storage, endpoints, shellImds }, clock);
     twinRef = twin;
+    void twin.closed.then(() => specAlarms.stop());
     writeCard(stateDir, {
       pid: process.pid,
       reaperPid: reaper.pid,

@@ -56,10 +56,28 @@ export interface RatioAlarmDefinition extends AlarmSettings {
   readonly label?: string;
 }
 
-export type AlarmDefinition = MetricAlarmDefinition | RatioAlarmDefinition;
+/**
+ * An alarm on `100 × (FILL(n1, 0) + FILL(n2, 0) + …) / denominator` per period: a percentage of
+ * requests, as the CloudWatch metric math of the AWS alarm computes it. A numerator with no data in
+ * a period counts as 0 (the load balancer publishes no error count while there are no errors); a
+ * period where the denominator has no data, or is zero, has no datapoint.
+ */
+export interface PercentAlarmDefinition extends AlarmSettings {
+  readonly math: 'percent';
+  readonly numerators: readonly MetricQuery[];
+  readonly denominator: MetricQuery;
+  /** How the value is named in reasons. @default - 'percent of <denominator metric name>' */
+  readonly label?: string;
+}
+
+export type AlarmDefinition = MetricAlarmDefinition | RatioAlarmDefinition | PercentAlarmDefinition;
 
 export function isRatioAlarm(def: AlarmDefinition): def is RatioAlarmDefinition {
   return 'expression' in def && def.expression === 'ratio';
+}
+
+export function isPercentAlarm(def: AlarmDefinition): def is PercentAlarmDefinition {
+  return 'math' in def && def.math === 'percent';
 }
 
 export function isBreaching(operator: ComparisonOperator, value: number, threshold: number): boolean {
@@ -90,6 +108,7 @@ export function comparisonWords(operator: ComparisonOperator): string {
 }
 
 export function alarmMetricLabel(def: AlarmDefinition): string {
+  if (isPercentAlarm(def)) return def.label ?? `percent of ${def.denominator.metricName}`;
   if (!isRatioAlarm(def)) return def.metricName;
   return def.label ?? `${def.numerator.metricName} / ${def.denominator.metricName}`;
 }
@@ -158,6 +177,13 @@ export function alarmDefinitionProblems(def: AlarmDefinition): string[] {
   if (!TREATMENTS.includes(def.treatMissingData)) p.push(`treatMissingData: must be one of ${TREATMENTS.join(', ')}; received ${JSON.stringify(def.treatMissingData)}`);
   if (isRatioAlarm(def)) {
     p.push(...queryProblems(def.numerator, 'numerator.'), ...queryProblems(def.denominator, 'denominator.'));
+  } else if (isPercentAlarm(def)) {
+    if (!Array.isArray(def.numerators) || def.numerators.length === 0) {
+      p.push(`numerators: must be a non-empty list of metric queries; received ${JSON.stringify(def.numerators)}`);
+    } else {
+      def.numerators.forEach((q, i) => p.push(...queryProblems(q, `numerators[${i}].`)));
+    }
+    p.push(...queryProblems(def.denominator, 'denominator.'));
   } else {
     p.push(...queryProblems(def, ''));
   }

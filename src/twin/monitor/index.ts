@@ -6,6 +6,7 @@ export { STATISTICS, isStatistic } from './statistics.ts';
 export * from './metric-names.ts';
 export {
   isRatioAlarm,
+  isPercentAlarm,
   isBreaching,
   comparisonWords,
   alarmMetricLabel,
@@ -18,6 +19,7 @@ export {
   type MetricQuery,
   type MetricAlarmDefinition,
   type RatioAlarmDefinition,
+  type PercentAlarmDefinition,
   type AlarmDefinition,
 } from './alarm.ts';
 export { evaluateAlarm, type AlarmDatapoint, type AlarmEvaluation } from './alarm-evaluate.ts';
@@ -39,6 +41,13 @@ export {
   type TargetTrackingAlarmsOptions,
   type TargetTrackingAlarmPair,
 } from './target-tracking-alarms.ts';
+export {
+  specAlarmDefinitions,
+  specAlarmName,
+  twinUnsupportedAlarms,
+  type TwinAlarmNames,
+  type TwinUnsupportedAlarm,
+} from './spec-alarms.ts';
 export { targetTrackingAlarmName, targetTrackingPolicyName } from './target-tracking-names.ts';
 export {
   decideTargetTracking,

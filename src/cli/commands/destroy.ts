@@ -1,0 +1,22 @@
+import { stackNames } from '../../aws/stacks.ts';
+import { loadSpec } from '../../spec/index.ts';
+import { configPath } from '../connect.ts';
+import { EXIT_USER, type CliIo } from '../io.ts';
+import type { ParsedArgs } from '../main.ts';
+import { runToolkitCommand } from '../toolkit-command.ts';
+
+/**
+ * `hastack destroy --yes [--all]`: removes the app and monitoring stacks; with --all also the data
+ * and network stacks (the data stack is termination-protected and the database deletion-protected:
+ * docs/aws.md says how to lift both first; buckets are kept either way).
+ */
+export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.values['yes'] !== true) {
+    const spec = await loadSpec(configPath(args));
+    const n = stackNames(spec);
+    const which = args.values['all'] === true ? `${n.monitoring}, ${n.app}, ${n.data} and ${n.network}` : `${n.monitoring} and ${n.app}`;
+    io.err(`hastack: destroy deletes ${which} in ${spec.region}; run it again with --yes to confirm`);
+    return EXIT_USER;
+  }
+  return runToolkitCommand('destroy', args, io);
+}
