@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RELOCATION_MARKER } from '../../src/twin/db/relocated.ts';
 import { pidAlive } from '../../src/twin/state-dir.ts';
 import { waitFor } from '../helpers/twin.ts';
+import { removeStateDir } from '../helpers/state-dir.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = path.join(root, 'bin/hastack.js');
@@ -52,7 +54,7 @@ describe('hastack up --detach / status / env / fault / scale / logs / down', () 
   });
   after(() => {
     hastack(['down', '--purge'], dir);
-    rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
   });
 
   it('GIVEN the example WHEN `up --detach --json` THEN it returns with 3 instances, one per zone, all healthy', () => {
@@ -168,6 +170,24 @@ describe('hastack up --detach / status / env / fault / scale / logs / down', () 
     assert.equal(again.status, 1);
     assert.match(again.stderr, /no twin is running/);
   });
+
+  it('GIVEN a stopped twin WHEN `down --purge` THEN its state folder and every database folder relocated out of it are gone', () => {
+    const ours = (): string[] =>
+      readdirSync(tmpdir())
+        .filter((n) => /^hastack-(db|backups)-/.test(n))
+        .filter((n) => {
+          const marker = path.join(tmpdir(), n, RELOCATION_MARKER);
+          return existsSync(marker) && readFileSync(marker, 'utf8').startsWith(dir + path.sep);
+        });
+    const relocated = ours();
+    // As root, PostgreSQL runs as its own user, which cannot enter this 0700 test folder.
+    if (process.getuid?.() === 0) assert.ok(relocated.length > 0, 'the database files were relocated under the temp folder');
+    const r = hastack(['down', '--purge'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!existsSync(path.join(dir, '.hastack')));
+    assert.deepEqual(ours(), []);
+    for (const n of relocated) assert.match(r.stdout, new RegExp(`removed .*${n}`));
+  });
 });
 
 describe('killing the supervisor', () => {
@@ -187,7 +207,7 @@ describe('killing the supervisor', () => {
       await waitFor('every process to be gone', () => !all.some(pidAlive), 20_000, 200);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      removeStateDir(dir);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveSpec } from '../../src/spec/index.ts';
@@ -6,6 +6,7 @@ import type { DatabaseConfig } from '../../src/spec/types.ts';
 import type { TwinEvent } from '../../src/twin/events.ts';
 import { MetricStore } from '../../src/twin/monitor/metric-store.ts';
 import { startRegionDatabase, type RegionDatabase, type RegionDatabaseOptions } from '../../src/twin/region-database.ts';
+import { removeStateDir } from './state-dir.ts';
 
 export interface TestDatabase {
   readonly db: RegionDatabase;
@@ -27,12 +28,12 @@ export async function startTestDatabase(database: DatabaseConfig = {}, opts: Par
   try {
     db = await startRegionDatabase({ spec, stateDir, onEvent: (e) => events.push({ at: Date.now(), ...e }), metrics, ...opts });
   } catch (e) {
-    rmSync(stateDir, { recursive: true, force: true });
+    removeStateDir(stateDir);
     throw e;
   }
   const close = async () => {
     await db.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    removeStateDir(stateDir);
   };
   try {
     await db.waitUntilReplicated(60_000);

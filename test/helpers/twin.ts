@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { resolveSpec } from '../../src/spec/index.ts';
 import type { StackConfig } from '../../src/spec/types.ts';
 import { startTwin, type Twin, type TwinOptions } from '../../src/twin/region.ts';
 import type { TwinEvent } from '../../src/twin/events.ts';
+import { removeStateDir } from './state-dir.ts';
 
 export const GUESTBOOK_DIR = fileURLToPath(new URL('../../examples/guestbook/', import.meta.url));
 
@@ -39,12 +40,12 @@ export async function startTestTwin(over: Overrides = {}, opts: Omit<TwinOptions
   try {
     twin = await startTwin({ spec: guestbookSpec(over), stateDir, onEvent: (e) => events.push(e), ...opts });
   } catch (e) {
-    rmSync(stateDir, { recursive: true, force: true });
+    removeStateDir(stateDir);
     throw e;
   }
   const close = async () => {
     await twin.close();
-    rmSync(stateDir, { recursive: true, force: true });
+    removeStateDir(stateDir);
   };
   try {
     await twin.waitUntilHealthy(90_000);

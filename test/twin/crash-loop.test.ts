@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startTwin } from '../../src/twin/region.ts';
 import type { TwinEvent } from '../../src/twin/events.ts';
 import { guestbookSpec, sleep } from '../helpers/twin.ts';
+import { removeStateDir } from '../helpers/state-dir.ts';
 
 describe('an app that crashes at start', () => {
   it('GIVEN instances that exit at once WHEN the group keeps replacing them THEN launches back off instead of looping', async () => {
@@ -24,7 +25,7 @@ describe('an app that crashes at start', () => {
       assert.match((await fetch(twin.endpoint)).status.toString(), /^503$/, 'no target: the load balancer answers 503');
     } finally {
       await twin.close();
-      rmSync(stateDir, { recursive: true, force: true });
+      removeStateDir(stateDir);
     }
   });
 });

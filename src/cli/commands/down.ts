@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { removeRelocatedFolders } from '../../twin/db/relocated.ts';
 import { pidAlive, readLiveCard } from '../../twin/state-dir.ts';
 import { twinError } from '../../twin/control/errors.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
@@ -22,6 +23,8 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     io.out(`stopped ${card.name}`);
   }
   if (purge) {
+    // Database files PostgreSQL's user could not keep inside the state folder live in the OS temp folder.
+    for (const relocated of removeRelocatedFolders(dir)) io.out(`removed ${relocated}`);
     rmSync(dir, { recursive: true, force: true });
     io.out(`removed ${dir}`);
   }

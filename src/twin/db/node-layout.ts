@@ -13,6 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dbError } from './errors.ts';
+import { markRelocation } from './relocated.ts';
 import { assertOwnedByUs, firstBlockedFolder, type RunAsUser } from './run-as.ts';
 
 export interface NodePaths {
@@ -71,6 +72,7 @@ export async function reachableFolder(folder: string, runAs: RunAsUser | undefin
   }
   await mkdir(base, { recursive: true, mode: 0o755 });
   await assertOwnedByUs(base);
+  await markRelocation(base, o.key);
   return base;
 }
 
