@@ -65,6 +65,13 @@ export function renderStatus(s: TwinStatus): string[] {
     for (const n of st.nodes) rows.push([n.zone, n.state, String(n.pid ?? '-'), String(n.port), String(n.records ?? '-'), String(n.bytes ?? '-'), String(n.quarantined ?? '-')]);
     lines.push(...table(rows).map((l) => `  ${l}`));
   }
+  if (s.alarms.length > 0) {
+    lines.push('');
+    const firing = s.alarms.filter((a) => a.state === 'ALARM');
+    const counts = (['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const).map((st) => `${s.alarms.filter((a) => a.state === st).length} ${st}`).join(', ');
+    lines.push(`alarms: ${counts}`);
+    for (const a of firing) lines.push(`  ALARM  ${a.name} since ${new Date(a.since).toISOString().slice(11, 19)}: ${a.reason}`);
+  }
   if (s.activities.length > 0) {
     lines.push('');
     lines.push('recent scaling activities:');

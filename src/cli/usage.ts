@@ -8,7 +8,7 @@ Commands:
                                          --fidelity aws makes database failovers take RDS's 60–120 s;
                                          --storage starts the S3 endpoint even when no bucket is declared
   status [--json]                        zones, instances, target health, database and storage nodes,
-                                         objects under-replicated, recent activities
+                                         objects under-replicated, the spec's alarms, recent activities
   down [--purge]                         stop the twin (drains targets first); --purge also deletes .hastack/
   logs [instance] [--lines N]            an instance's output (or the twin's event log)
   env [--json]                           the variables an instance gets (DATABASE_URL, AWS_ENDPOINT_URL_S3,

@@ -68,6 +68,8 @@ export class Twin {
       readonly control: ControlServer;
       readonly collector: MetricCollector;
       readonly scaling: ScalingLoop;
+      /** The spec's alarms, evaluated on the twin's metrics as CloudWatch evaluates them on AWS. */
+      readonly alarms: AlarmManager;
       readonly database: RegionDatabase | undefined;
       readonly storage: RegionStorage | undefined;
       readonly endpoints: { http: string; https: string | undefined };
@@ -134,6 +136,7 @@ export class Twin {
       storage: this.parts.storage?.status(),
       activities: this.asg.activityHistory().slice(0, 20),
       asgSummary: this.asg.summary,
+      alarms: this.parts.alarms.describeAlarms().map((a) => ({ name: a.definition.name, state: a.state, reason: a.reason, since: a.stateUpdatedAt })),
     };
   }
 
@@ -296,6 +299,7 @@ export class Twin {
       }
     };
     await step('target tracking', () => this.parts.scaling.stop());
+    await step('alarms', () => this.parts.alarms.stop());
     await step('metric collection', () => this.parts.collector.stop());
     await step('the listener', () => this.lb.stopAccepting());
     await step('the instances', () => this.asg.terminateAll('At shutdown the group was deleted.'));
@@ -374,7 +378,6 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     collector.start();
     const scaling = new ScalingLoop({ spec, asg, metrics, clock, onEvent: emit, ...(opts.scaling ? { overrides: opts.scaling } : {}) });
     scaling.start();
-    // The spec's alarms, evaluated on the twin's own metrics as CloudWatch evaluates them on AWS.
     const specAlarms = new AlarmManager({ source: metrics, clock, onEvent: emit });
     for (const def of specAlarmDefinitions(spec, { loadBalancer: spec.name, targetGroup: spec.name, autoScalingGroup: asg.name, database: spec.name })) specAlarms.putAlarm(def);
     specAlarms.start();
@@ -388,9 +391,8 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     await control.listen();
     cleanup.unshift(() => control.close());
     const endpoints = { http: ports.url, https: ports.httpsPort === undefined ? undefined : `https://localhost:${ports.httpsPort}` };
-    const twin = new Twin(spec, stateDir, lb, asg, metrics, events, { reaper, control, collector, scaling, database, storage, endpoints, shellImds }, clock);
+    const twin = new Twin(spec, stateDir, lb, asg, metrics, events, { reaper, control, collector, scaling, alarms: specAlarms, database, storage, endpoints, shellImds }, clock);
     twinRef = twin;
-    void twin.closed.then(() => specAlarms.stop());
     writeCard(stateDir, {
       pid: process.pid,
       reaperPid: reaper.pid,

@@ -30,6 +30,17 @@ export interface TwinStatus {
   readonly storage: StorageStatus | undefined;
   readonly activities: readonly ScalingActivity[];
   readonly asgSummary: string;
+  /** The spec's alarms (spec.alarms), as the twin evaluates them on its own metrics. */
+  readonly alarms: readonly AlarmSummary[];
+}
+
+/** One of the spec's alarms: its state and why, as CloudWatch's DescribeAlarms shows them. */
+export interface AlarmSummary {
+  readonly name: string;
+  readonly state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  readonly reason: string;
+  /** Epoch milliseconds of the last state change. */
+  readonly since: number;
 }
 
 /** Desired capacity is InService and every target healthy: what `up` waits for. */

@@ -85,8 +85,13 @@ describe('hastack up --detach / status / env / fault / scale / logs / down', () 
     for (const n of s.storage.nodes as { pid: number; port: number; dataDir: string; zone: string }[]) {
       assert.ok(n.pid > 0 && n.port > 0 && n.dataDir === path.join(dir, '.hastack', 'storage', n.zone), JSON.stringify(n));
     }
+    // The spec's alarms, by the names the AWS template gives them (guestbook-<id>).
+    const alarms = (s.alarms as { name: string; state: string }[]).map((a) => a.name);
+    for (const id of ['http5xxRate', 'latencyP99', 'unhealthyHosts', 'inServiceBelowMin', 'cpu', 'dbConnections']) assert.ok(alarms.includes(`guestbook-${id}`), `${id} in ${alarms.join(', ')}`);
+    assert.ok((s.alarms as { state: string }[]).every((a) => ['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(a.state)));
     const text = hastack(['status'], dir);
     assert.match(text.stdout, /ZONE\s+INSTANCE\s+LIFECYCLE/);
+    assert.match(text.stdout, /alarms: \d+ OK, \d+ ALARM, \d+ INSUFFICIENT_DATA/);
     assert.match(text.stdout, /storage: S3 endpoint http:\/\/127\.0\.0\.1:\d+, 3 replicas, write quorum 2; objects under-replicated: /);
   });
 
