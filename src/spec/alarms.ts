@@ -5,7 +5,7 @@
  */
 import type { SpecProblem } from './resolve.ts';
 import type { ParsedStackConfig } from './schema.ts';
-import type { AlarmComparison, AlarmId, AlarmRuleConfig, MissingDataTreatment, ResolvedAlarm, ResolvedSpec } from './types.ts';
+import type { AlarmId, AlarmRuleConfig, ResolvedAlarm, ResolvedSpec } from './types.ts';
 
 /** Which resource's dimensions a metric is read with. */
 export type AlarmResource = 'loadBalancer' | 'targetGroup' | 'autoScalingGroup' | 'database' | 'databaseReaders' | 'dnsHealthCheck';
@@ -58,14 +58,8 @@ export const ALARM_METRICS: Readonly<Record<AlarmId, AlarmMetricSpec>> = {
 };
 
 /** One alarm's defaults and the thresholds it accepts. */
-export interface AlarmDefault {
+export interface AlarmDefault extends Omit<ResolvedAlarm, 'id' | 'threshold'> {
   readonly threshold: (spec: ResolvedSpec) => number;
-  readonly comparison: AlarmComparison;
-  readonly period: number;
-  readonly evaluationPeriods: number;
-  readonly datapointsToAlarm: number;
-  readonly treatMissingData: MissingDataTreatment;
-  readonly critical: boolean;
   /** Whether the alarm applies to this stack at all. */
   readonly applies: (spec: ResolvedSpec) => boolean;
   /** The threshold as written in the config becomes the metric's unit (percent of storage → bytes). */
