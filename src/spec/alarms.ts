@@ -100,7 +100,8 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
     datapointsToAlarm: 3,
     treatMissingData: 'breaching',
     critical: false,
-    applies: always,
+    // A group allowed to shrink to nothing has no minimum to fall below.
+    applies: (s) => s.capacity.min > 0,
     // Above capacity.min the alarm would fire while the group rests at its minimum.
     range: { min: 1, max: (s) => ({ value: s.capacity.min, field: 'capacity.min' }), unit: 'instances' },
   },
@@ -227,7 +228,12 @@ export function checkAlarms(spec: ResolvedSpec, raw: ParsedStackConfig['alarms']
   for (const id of ALARM_IDS) {
     const given = raw?.[id];
     if (given !== undefined && given !== false && !ALARM_DEFAULTS[id].applies(spec)) {
-      const why = id === 'dnsHealthCheck' ? 'it needs dns' : 'it needs database.deployment "multi-az-cluster" (readable standbys)';
+      const why =
+        id === 'dnsHealthCheck'
+          ? 'it needs dns'
+          : id === 'inServiceBelowMin'
+            ? 'capacity.min is 0: there is no minimum to fall below'
+            : 'it needs database.deployment "multi-az-cluster" (readable standbys)';
       problems.push({ path: `alarms.${id}`, message: `is set, but ${why}; expected false or no alarms.${id}` });
     }
   }

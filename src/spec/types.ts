@@ -265,7 +265,7 @@ export interface AlarmsConfig {
   readonly latencyP99?: AlarmRuleConfig | false;
   /** Unhealthy targets in the target group (above the threshold). @default { threshold: 0, period: 60, evaluationPeriods: 2, datapointsToAlarm: 2 } */
   readonly unhealthyHosts?: AlarmRuleConfig | false;
-  /** In-service instances below the threshold. @default { threshold: - capacity.min, period: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } */
+  /** In-service instances below the threshold (not with capacity.min 0). @default { threshold: - capacity.min, period: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } */
   readonly inServiceBelowMin?: AlarmRuleConfig | false;
   /** Instances' average CPU, percent. @default { threshold: 80, period: 60, evaluationPeriods: 5, datapointsToAlarm: 5 } */
   readonly cpu?: AlarmRuleConfig | false;

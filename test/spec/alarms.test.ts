@@ -65,6 +65,13 @@ describe('alarms section', () => {
     for (const c of cases) assert.equal(rule(c.config, 'inServiceBelowMin')?.threshold, c.threshold, JSON.stringify(c.config));
   });
 
+  it('GIVEN capacity.min 0 WHEN resolved THEN there is no inServiceBelowMin alarm, and setting one is refused', () => {
+    assert.equal(rule({ capacity: { min: 0, max: 3 } }, 'inServiceBelowMin'), undefined);
+    const r = checkSpec({ ...minimal, capacity: { min: 0, max: 3 }, alarms: { inServiceBelowMin: { period: 60 } } }, { configDir: '/srv/shop' });
+    assert.equal(r.ok, false);
+    assert.ok(!r.ok && r.problems.map(formatProblem).includes('alarms.inServiceBelowMin: is set, but capacity.min is 0: there is no minimum to fall below; expected false or no alarms.inServiceBelowMin'));
+  });
+
   it('GIVEN a free-storage threshold in percent WHEN resolved THEN the rule holds it in bytes of database.storageGiB', () => {
     const cases: { config: Record<string, unknown>; bytes: number }[] = [
       { config: {}, bytes: 0.1 * 20 * GIB },
