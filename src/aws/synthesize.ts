@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { awsWarnings, checkAwsSpec } from '../spec/aws.ts';
+import { localExecutable } from '../util/local-executable.ts';
 import { formatProblem, type SpecProblem } from '../spec/resolve.ts';
 import type { ResolvedSpec } from '../spec/types.ts';
 import { awsError } from './errors.ts';
@@ -53,10 +54,9 @@ export interface SynthesisResult {
 async function runBuild(spec: ResolvedSpec): Promise<void> {
   const b = spec.app.build;
   if (b === undefined) return;
-  const command = b.command === 'node' ? process.execPath : b.command;
   const output: Buffer[] = [];
   const code = await new Promise<number | string>((resolve) => {
-    const child = spawn(command, [...b.args], { cwd: b.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(localExecutable(b.command), [...b.args], { cwd: b.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d: Buffer) => output.push(d));
     child.stderr.on('data', (d: Buffer) => output.push(d));
     child.on('error', (e) => resolve(e.message));

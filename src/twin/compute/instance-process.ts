@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { processCpuSeconds } from '../../util/process-cpu.ts';
+import { localExecutable } from '../../util/local-executable.ts';
 import type { ResolvedCommand } from '../../spec/types.ts';
 import type { ProcessRegistry } from '../reaper/reaper.ts';
 
@@ -34,7 +35,7 @@ export class InstanceProcess {
     const { command, env, logFile, registry } = this.opts;
     this.log = createWriteStream(logFile, { flags: 'a' });
     this.log.on('error', () => {});
-    const exe = command.command === 'node' ? process.execPath : command.command;
+    const exe = localExecutable(command.command);
     const child = spawn(exe, [...command.args], {
       cwd: command.cwd,
       env: { ...process.env, ...env },
