@@ -5,12 +5,12 @@
  * CfnDBClusterParameterGroup.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts.html
  */
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { clusterMemberIdentifiers, clusterStorage, databaseNameOf, parameterGroupFamily, parameterGroupValues, postgresVersion } from './database-settings.ts';
+import { acknowledgeDatabaseChoices, clusterMemberIdentifiers, clusterStorage, databaseNameOf, parameterGroupFamily, parameterGroupValues, postgresVersion } from './database-settings.ts';
 import { MASTER_USERNAME, MONITORING_INTERVAL_SECONDS, type BuiltDatabase, type DatabaseBuildProps } from './database-instance.ts';
 
 /** Days of Performance Insights history kept (the free tier). */
@@ -67,14 +67,7 @@ export function buildDatabaseCluster(scope: Construct, props: DatabaseBuildProps
     // IAM database authentication is for Aurora clusters only; Multi-AZ DB clusters refuse it.
   });
   cluster.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
-  const v = Validations.of(cluster);
-  v.acknowledge({
-    id: 'AwsSolutions-RDS11',
-    reason: 'PostgreSQL listens on its standard port 5432; only the instances\' security group reaches it, inside isolated subnets',
-  });
-  if (!db.deletionProtection) {
-    v.acknowledge({ id: 'AwsSolutions-RDS10', reason: 'database.deletionProtection is false by the spec\'s choice; hastack validate warns about it' });
-  }
+  acknowledgeDatabaseChoices(cluster, props.spec);
   const clusterId = cluster.ref;
   return {
     cluster,

@@ -2,7 +2,7 @@
  * The database as an RDS DB instance (the L2 construct): Multi-AZ with a synchronous standby for
  * deployment 'multi-az-instance', one node for 'single-az'.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,7 +10,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { ResolvedSpec } from '../spec/types.ts';
-import { databaseNameOf, instanceTypeName, parameterGroupValues, postgresVersion } from './database-settings.ts';
+import { acknowledgeDatabaseChoices, databaseNameOf, instanceTypeName, parameterGroupValues, postgresVersion } from './database-settings.ts';
 
 /** What both database shapes are built from. */
 export interface DatabaseBuildProps {
@@ -90,7 +90,7 @@ export function buildDatabaseInstance(scope: Construct, props: DatabaseBuildProp
     allowMajorVersionUpgrade: true,
     iamAuthentication: props.iamAuthentication,
   });
-  acknowledgeSpecChoices(instance, props.spec);
+  acknowledgeDatabaseChoices(instance, props.spec);
   const cfn = instance.node.defaultChild as rds.CfnDBInstance;
   return {
     instance,
@@ -104,21 +104,4 @@ export function buildDatabaseInstance(scope: Construct, props: DatabaseBuildProp
     failoverKind: 'instance',
     backupTargetArn: instance.instanceArn,
   };
-}
-
-function acknowledgeSpecChoices(instance: rds.DatabaseInstance, spec: ResolvedSpec): void {
-  const v = Validations.of(instance);
-  v.acknowledge({
-    id: 'AwsSolutions-RDS11',
-    reason: 'PostgreSQL listens on its standard port 5432; only the instances\' security group reaches it, inside isolated subnets',
-  });
-  if (spec.database.deployment === 'single-az') {
-    v.acknowledge({ id: 'AwsSolutions-RDS3', reason: 'database.deployment is "single-az" by the spec\'s choice; hastack validate warns that it has no standby' });
-  }
-  if (!spec.database.deletionProtection) {
-    v.acknowledge({ id: 'AwsSolutions-RDS10', reason: 'database.deletionProtection is false by the spec\'s choice; hastack validate warns about it' });
-  }
-  if (spec.database.backupRetentionDays === 0) {
-    v.acknowledge({ id: 'AwsSolutions-RDS13', reason: 'database.backupRetentionDays is 0: the spec turned automated backups off' });
-  }
 }

@@ -1,10 +1,13 @@
 /**
  * How spec.database becomes RDS and AWS Backup settings. Pure: resolved values in, the values the
- * database constructs write out, so each mapping is tested without synthesizing a stack.
+ * database constructs write out, so each mapping is tested without synthesizing a stack. Also the
+ * cdk-nag acknowledgments those settings call for, shared by the instance and the cluster.
  */
+import { Validations } from 'aws-cdk-lib';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import type { IConstruct } from 'constructs';
 import { parseWindowMinutes } from '../spec/database.ts';
-import type { ResolvedDatabase } from '../spec/types.ts';
+import type { ResolvedDatabase, ResolvedSpec } from '../spec/types.ts';
 
 /** An engine version as RDS takes it, and the major that names its parameter group family. */
 export interface PostgresVersion {
@@ -96,4 +99,25 @@ export const CLUSTER_MEMBER_COUNT = 3;
  */
 export function clusterMemberIdentifiers(clusterIdentifier: string): string[] {
   return Array.from({ length: CLUSTER_MEMBER_COUNT }, (_, i) => `${clusterIdentifier}-instance-${i + 1}`);
+}
+
+/**
+ * The cdk-nag findings a database (instance or cluster) has by the spec's own choices, acknowledged
+ * with the reason; the choices a Multi-AZ DB cluster cannot make (single-AZ, no backups) never apply to it.
+ */
+export function acknowledgeDatabaseChoices(database: IConstruct, spec: ResolvedSpec): void {
+  const v = Validations.of(database);
+  v.acknowledge({
+    id: 'AwsSolutions-RDS11',
+    reason: 'PostgreSQL listens on its standard port 5432; only the instances\' security group reaches it, inside isolated subnets',
+  });
+  if (spec.database.deployment === 'single-az') {
+    v.acknowledge({ id: 'AwsSolutions-RDS3', reason: 'database.deployment is "single-az" by the spec\'s choice; hastack validate warns that it has no standby' });
+  }
+  if (!spec.database.deletionProtection) {
+    v.acknowledge({ id: 'AwsSolutions-RDS10', reason: 'database.deletionProtection is false by the spec\'s choice; hastack validate warns about it' });
+  }
+  if (spec.database.backupRetentionDays === 0) {
+    v.acknowledge({ id: 'AwsSolutions-RDS13', reason: 'database.backupRetentionDays is 0: the spec turned automated backups off' });
+  }
 }

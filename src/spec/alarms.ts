@@ -62,6 +62,8 @@ export interface AlarmDefault extends Omit<ResolvedAlarm, 'id' | 'threshold'> {
   readonly threshold: (spec: ResolvedSpec) => number;
   /** Whether the alarm applies to this stack at all. */
   readonly applies: (spec: ResolvedSpec) => boolean;
+  /** Why it may not apply: what the stack lacks when `applies` is false. */
+  readonly needs?: string;
   /** The threshold as written in the config becomes the metric's unit (percent of storage → bytes). */
   readonly toMetricUnit?: (configured: number, spec: ResolvedSpec) => number;
   /** Thresholds that can both fire and clear, in the unit the config is written in. */
@@ -102,6 +104,7 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
     critical: false,
     // A group allowed to shrink to nothing has no minimum to fall below.
     applies: (s) => s.capacity.min > 0,
+    needs: 'capacity.min is 0: there is no minimum to fall below',
     // Above capacity.min the alarm would fire while the group rests at its minimum.
     range: { min: 1, max: (s) => ({ value: s.capacity.min, field: 'capacity.min' }), unit: 'instances' },
   },
@@ -129,6 +132,7 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
     treatMissingData: 'missing',
     critical: false,
     applies: (s) => s.database.deployment === 'multi-az-cluster',
+    needs: 'it needs database.deployment "multi-az-cluster" (readable standbys)',
     range: { min: 0, unit: 'seconds' },
   },
   dnsHealthCheck: {
@@ -140,12 +144,18 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
     treatMissingData: 'breaching',
     critical: true,
     applies: (s) => s.dns !== undefined,
+    needs: 'it needs dns',
     // The status is 1 (healthy) or 0: a threshold of 0 never fires.
     range: { min: 0, minExclusive: true, max: 1, unit: 'healthy (1) or not (0)' },
   },
 };
 
 /** Every alarm id, in the order alarms are listed (dashboards, `validate --json`). */
+/** The alarm's name on both targets: `<stack name>-<alarm id>`, e.g. `guestbook-http5xxRate`. */
+export function specAlarmName(stackName: string, id: AlarmId): string {
+  return `${stackName}-${id}`;
+}
+
 export const ALARM_IDS: readonly AlarmId[] = Object.freeze(Object.keys(ALARM_DEFAULTS) as AlarmId[]);
 
 /** Periods CloudWatch accepts: high resolution 10/20/30 s, or whole minutes up to a day. */
@@ -228,13 +238,7 @@ export function checkAlarms(spec: ResolvedSpec, raw: ParsedStackConfig['alarms']
   for (const id of ALARM_IDS) {
     const given = raw?.[id];
     if (given !== undefined && given !== false && !ALARM_DEFAULTS[id].applies(spec)) {
-      const why =
-        id === 'dnsHealthCheck'
-          ? 'it needs dns'
-          : id === 'inServiceBelowMin'
-            ? 'capacity.min is 0: there is no minimum to fall below'
-            : 'it needs database.deployment "multi-az-cluster" (readable standbys)';
-      problems.push({ path: `alarms.${id}`, message: `is set, but ${why}; expected false or no alarms.${id}` });
+      problems.push({ path: `alarms.${id}`, message: `is set, but ${ALARM_DEFAULTS[id].needs ?? 'it does not apply'}; expected false or no alarms.${id}` });
     }
   }
   return problems;

@@ -1,17 +1,11 @@
 /**
  * Test fixtures for one construct of the AWS target on its own: a stack in the spec's region with
- * a real VPC and security group, the cdk-nag findings under one construct path, and whether every
- * part is built so the full app can be synthesized as well.
+ * a real VPC and security group, and the cdk-nag findings under one construct path.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { ResolvedSpec } from '../../src/spec/types.ts';
-
-const AWS_SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/aws');
+import { appFindings } from './synth.ts';
 
 export interface ConstructStack {
   readonly app: App;
@@ -38,21 +32,5 @@ export function constructStack(spec: ResolvedSpec): ConstructStack {
 
 /** Unacknowledged AwsSolutions findings (`rule at path`) whose construct path starts with one of `prefixes`. */
 export function findingsUnder(app: App, ...prefixes: string[]): string[] {
-  const report = new AwsSolutionsChecks(app).validateScope(app);
-  return report.violations
-    .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))
-    .filter((line) => prefixes.some((p) => line.split(' at ')[1]?.startsWith(p)));
-}
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
-  );
-}
-
-/** Files of src/aws that are still shells (they throw "is not built yet"); the full app synthesizes only when none are. */
-export function unbuiltParts(): string[] {
-  return tsFiles(AWS_SRC)
-    .filter((f) => readFileSync(f, 'utf8').includes('is not built yet'))
-    .map((f) => path.relative(AWS_SRC, f));
+  return appFindings(app).filter((line) => prefixes.some((p) => line.split(' at ')[1]?.startsWith(p)));
 }

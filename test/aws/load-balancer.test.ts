@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { certificateSource, HaLoadBalancer } from '../../src/aws/load-balancer.ts';
 import { isHastackError } from '../../src/errors.ts';
 import type { ResolvedSpec } from '../../src/spec/types.ts';
-import { constructStack, findingsUnder, unbuiltParts } from './construct-fixtures.ts';
+import { constructStack, findingsUnder } from './construct-fixtures.ts';
 import { exampleSpec, nagFindings, synth } from './synth.ts';
 
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333';
@@ -153,8 +153,7 @@ describe('HaLoadBalancer', () => {
   }
 });
 
-const pending = unbuiltParts();
-describe('HaLoadBalancer in the full app', { skip: pending.length > 0 ? `parts not built yet: ${pending.join(', ')}` : false }, () => {
+describe('HaLoadBalancer in the full app', () => {
   it('GIVEN dns WHEN the four stacks are synthesized THEN the app stack holds the HTTPS ALB logging to the data stack\'s log bucket and nag finds nothing under it', () => {
     const s = synth(exampleSpec({ dns: DNS }));
     s.templates.app.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });

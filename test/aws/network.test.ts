@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DATABASE_PORT, HaNetwork } from '../../src/aws/network.ts';
 import type { ResolvedSpec } from '../../src/spec/types.ts';
-import { findingsUnder, unbuiltParts } from './construct-fixtures.ts';
+import { findingsUnder } from './construct-fixtures.ts';
 import { exampleSpec, nagFindings, synth } from './synth.ts';
 
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333';
@@ -151,7 +151,7 @@ describe('HaNetwork: security groups', () => {
   });
 });
 
-describe('HaNetwork in the full app', { skip: unbuiltParts().length > 0 ? `parts not built yet: ${unbuiltParts().join(', ')}` : false }, () => {
+describe('HaNetwork in the full app', () => {
   for (const [name, overrides] of [
     ['HTTP only', {}],
     ['HTTPS', { loadBalancer: { certificateArn: CERT } }],

@@ -2,6 +2,7 @@
  * Test helpers for the AWS target: a spec from a config object, the four stacks built from it, a
  * Template per stack, and the cdk-nag findings that nobody acknowledged.
  */
+import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { fileURLToPath } from 'node:url';
@@ -44,8 +45,13 @@ export function synth(spec: ResolvedSpec = exampleSpec()): Synthesized {
   return { ...built, spec, templates: { network: t('network'), data: t('data'), app: t('app'), monitoring: t('monitoring') } };
 }
 
-/** Unacknowledged AwsSolutions findings as `rule at construct path` lines (empty when clean). */
-export function nagFindings(h: HaApp): string[] {
-  const report = new AwsSolutionsChecks(h.app).validateScope(h.app);
+/** Unacknowledged AwsSolutions findings in a CDK app as `rule at construct path` lines (empty when clean). */
+export function appFindings(app: App): string[] {
+  const report = new AwsSolutionsChecks(app).validateScope(app);
   return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+}
+
+/** Unacknowledged AwsSolutions findings of the four stacks (empty when clean). */
+export function nagFindings(h: HaApp): string[] {
+  return appFindings(h.app);
 }

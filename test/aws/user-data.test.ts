@@ -20,7 +20,6 @@ import { LAUNCH_HOOK_MARGIN_SECONDS, LAUNCH_HOOK_NAME, LAUNCH_HOOK_TIMEOUT_SECON
 import { isHastackError } from '../../src/errors.ts';
 import { freePort } from '../../src/util/free-port.ts';
 import type { ResolvedSpec } from '../../src/spec/types.ts';
-import { unbuiltParts } from './construct-fixtures.ts';
 import { exampleSpec, GUESTBOOK_DIR, synth } from './synth.ts';
 
 const START_SCRIPT = fileURLToPath(new URL('../../src/aws/compute/start-app.sh', import.meta.url));
@@ -204,7 +203,7 @@ describe('user data', () => {
     assert.equal(shellcheck(SECRET_WATCH_SCRIPT), '');
   });
 
-  it('GIVEN the synthesized app stack WHEN its launch template user data is checked by shellcheck THEN it finds nothing', { skip: NO_SHELLCHECK || (unbuiltParts().length > 0 ? 'parts not built yet' : false) }, async (t) => {
+  it('GIVEN the synthesized app stack WHEN its launch template user data is checked by shellcheck THEN it finds nothing', { skip: NO_SHELLCHECK }, async (t) => {
     const s = synth(exampleSpec());
     const lt = Object.values(s.templates.app.findResources('AWS::EC2::LaunchTemplate'))[0] as { Properties: { LaunchTemplateData: { UserData: { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } } } } };
     const parts = lt.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];

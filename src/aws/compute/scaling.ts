@@ -6,12 +6,13 @@
  * the load balancer publishes RequestCountPerTarget once a minute only, so that policy stays at 60 s.
  * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html
  */
-import { Annotations, Duration, Fn } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import type { ResolvedSpec, ResolvedTargetTracking } from '../../spec/types.ts';
 import { AGENT_CPU_METRIC, AGENT_NAMESPACE } from './cloudwatch-agent.ts';
+import { loadBalancerFullName, targetGroupFullName } from '../monitoring/full-names.ts';
 
 export interface TargetTrackingProps {
   readonly spec: ResolvedSpec;
@@ -98,16 +99,7 @@ export class TargetTracking extends Construct {
   }
 }
 
-/**
- * ALBRequestCountPerTarget's resource label, `app/<lb>/<id>/targetgroup/<tg>/<id>`: the full names
- * the ALB and target group constructs expose, or else cut from their ARNs
- * (`…:loadbalancer/app/<lb>/<id>`, `…:targetgroup/<tg>/<id>`).
- */
+/** ALBRequestCountPerTarget's resource label, `app/<lb>/<id>/targetgroup/<tg>/<id>`. */
 export function requestCountLabel(lb: elbv2.IApplicationLoadBalancer, tg: elbv2.IApplicationTargetGroup): string {
-  const lbName =
-    'loadBalancerFullName' in lb && typeof lb.loadBalancerFullName === 'string'
-      ? lb.loadBalancerFullName
-      : Fn.join('/', [1, 2, 3].map((i) => Fn.select(i, Fn.split('/', lb.loadBalancerArn))));
-  const tgName = 'targetGroupFullName' in tg && typeof tg.targetGroupFullName === 'string' ? tg.targetGroupFullName : Fn.select(5, Fn.split(':', tg.targetGroupArn));
-  return `${lbName}/${tgName}`;
+  return `${loadBalancerFullName(lb)}/${targetGroupFullName(tg)}`;
 }

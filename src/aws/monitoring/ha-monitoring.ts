@@ -17,6 +17,7 @@ import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { AlarmId, ResolvedAlarm, ResolvedSpec } from '../../spec/types.ts';
+import { specAlarmName } from '../../spec/alarms.ts';
 import { ROUTE53_METRICS_REGION, alarmMetric, describeRule, type AlarmDimensions } from './alarm-metric.ts';
 import { monitoringDashboard } from './dashboard.ts';
 import { loadBalancerFullName, targetGroupFullName } from './full-names.ts';
@@ -62,7 +63,7 @@ export class HaMonitoring extends Construct {
       const metric = alarmMetric(rule, dims);
       if (metric === undefined) continue;
       const alarm = new cloudwatch.Alarm(this, `Alarm-${rule.id}`, {
-        alarmName: `${spec.name}-${rule.id}`,
+        alarmName: specAlarmName(spec.name, rule.id),
         alarmDescription: `${spec.name}: ${describeRule(rule)} for ${rule.datapointsToAlarm} of ${rule.evaluationPeriods} periods of ${rule.period} s${rule.critical ? ' (critical: stops fault injection experiments)' : ''}`,
         metric,
         threshold: rule.threshold,

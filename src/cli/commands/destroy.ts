@@ -1,4 +1,4 @@
-import { stackNames } from '../../aws/stacks.ts';
+import { selectedStacks } from '../../aws/toolkit.ts';
 import { loadSpec } from '../../spec/index.ts';
 import { configPath } from '../connect.ts';
 import { EXIT_USER, type CliIo } from '../io.ts';
@@ -13,8 +13,8 @@ import { runToolkitCommand } from '../toolkit-command.ts';
 export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.values['yes'] !== true) {
     const spec = await loadSpec(configPath(args));
-    const n = stackNames(spec);
-    const which = args.values['all'] === true ? `${n.monitoring}, ${n.app}, ${n.data} and ${n.network}` : `${n.monitoring} and ${n.app}`;
+    const names = selectedStacks(spec, 'destroy', args.values['all'] === true);
+    const which = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
     io.err(`hastack: destroy deletes ${which} in ${spec.region}; run it again with --yes to confirm`);
     return EXIT_USER;
   }

@@ -43,7 +43,6 @@ export {
 } from './target-tracking-alarms.ts';
 export {
   specAlarmDefinitions,
-  specAlarmName,
   twinUnsupportedAlarms,
   type TwinAlarmNames,
   type TwinUnsupportedAlarm,

@@ -5,7 +5,7 @@
  * under the dimension values they publish with. An alarm on a metric the twin does not publish is
  * left out and listed, with the reason, by `twinUnsupportedAlarms`.
  */
-import { ALARM_METRICS, type AlarmMetricRef, type AlarmMetricSpec } from '../../spec/alarms.ts';
+import { ALARM_METRICS, specAlarmName, type AlarmMetricRef, type AlarmMetricSpec } from '../../spec/alarms.ts';
 import type { AlarmId, ResolvedAlarm, ResolvedSpec } from '../../spec/types.ts';
 import { comparisonWords, type AlarmDefinition, type MetricQuery } from './alarm.ts';
 import { albDimensions, autoScalingGroupDimensions } from './metric-names.ts';
@@ -64,11 +64,6 @@ function metricKey(m: AlarmMetricRef): string {
 
 function metricsOf(spec: AlarmMetricSpec): readonly AlarmMetricRef[] {
   return spec.kind === 'percent' ? [...spec.numerators, spec.denominator] : [spec];
-}
-
-/** The alarm's name on both targets: `<stack name>-<alarm id>`, e.g. `guestbook-http5xxRate`. */
-export function specAlarmName(stackName: string, id: AlarmId): string {
-  return `${stackName}-${id}`;
 }
 
 /** The spec's alarms the twin cannot evaluate, each with the metric it lacks and why. */
