@@ -5,7 +5,7 @@
  * to date, and a scrubber on each node that finds damaged replicas. The app and `hastack env` get
  * the endpoint and the twin's own credentials through the standard AWS variables.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedSpec } from '../spec/types.ts';
 export type { S3Credentials } from './storage/credentials.ts';
@@ -77,9 +77,8 @@ export async function startRegionStorage(o: RegionStorageOptions): Promise<Regio
   const dir = path.join(o.stateDir, 'storage');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const credentials = readOrCreateCredentials(dir);
-  readOrCreateSecret(dir, 'node.token', 32);
+  const token = readOrCreateSecret(dir, 'node.token', 32);
   const tokenFile = path.join(dir, 'node.token');
-  const token = readFileSync(tokenFile, 'utf8').trim();
   const zones = spec.twin.zones.slice(0, spec.storage.replicas);
   const scrubIntervalMs = o.scrubIntervalMs ?? spec.twin.storage.scrubIntervalSeconds * 1000;
   let stopping = false;

@@ -4,8 +4,9 @@
  * strings) and a writer for the small private files of a data folder (atomic, fsynced, 0600,
  * owned like the folder).
  */
-import { chmod, chown, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncPath } from '../../util/fsync-path.ts';
 
 export const AUTO_CONF = 'postgresql.auto.conf';
 
@@ -79,12 +80,3 @@ export async function writeDataFile(dataDir: string, name: string, text: string)
   await fsyncPath(dataDir);
 }
 
-/** fsync of a file or a folder (Linux and macOS accept a read-only descriptor for both). */
-export async function fsyncPath(p: string): Promise<void> {
-  const fh = await open(p, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}

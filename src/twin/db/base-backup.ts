@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, lchown, lstat, mkdir, readdir, readlink, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { fsyncPath, removeSettings, rewriteAutoConf, writeDataFile } from './auto-conf.ts';
+import { fsyncPath } from '../../util/fsync-path.ts';
+import { removeSettings, rewriteAutoConf, writeDataFile } from './auto-conf.ts';
 import {
   chooseCloneMethod,
   classifyDataPath,

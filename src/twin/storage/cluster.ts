@@ -37,7 +37,8 @@ export interface QuorumRead<R extends StoredRecord> {
   readonly answered: readonly ClusterMember[];
 }
 
-function unavailable(what: string, got: number, needed: number): S3Error {
+/** ServiceUnavailable (503, SlowDown's text, as S3 answers when it cannot serve): too few replicas answered. */
+export function unavailable(what: string, got: number, needed: number): S3Error {
   return new S3Error('ServiceUnavailable', `Please reduce your request rate. (${what}: ${got} of the ${needed} storage replicas needed answered)`);
 }
 

@@ -3,8 +3,7 @@
  * page and merged, so a key held by any answering replica appears once, with every replica's
  * records for it merged by version (the newest record of each version wins).
  */
-import { S3Error } from '../s3/s3-error.ts';
-import { mergeVersions, type ClusterMember, type StorageCluster } from './cluster.ts';
+import { mergeVersions, unavailable, type ClusterMember, type StorageCluster } from './cluster.ts';
 import { compareKeys } from './node/key-order.ts';
 import type { VersionRecord } from './records.ts';
 
@@ -76,7 +75,7 @@ export async function* mergedList(cluster: StorageCluster, opts: MergedListOptio
   for (const [i, s] of settled.entries()) if (s.status === 'rejected') cluster.markDown(all[i]!.member.zone);
   const check = (): void => {
     if (cursors.length < needed) {
-      throw new S3Error('ServiceUnavailable', `Please reduce your request rate. (list: ${cursors.length} of the ${needed} storage replicas needed answered)`);
+      throw unavailable('list', cursors.length, needed);
     }
   };
   check();

@@ -6,7 +6,7 @@
 import { chmod, chown, mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dbError } from '../errors.ts';
-import { fsyncPath } from '../auto-conf.ts';
+import { fsyncPath } from '../../../util/fsync-path.ts';
 import { firstBlockedFolder, resolveRunAsUser, type RunAsUser } from '../run-as.ts';
 
 /**

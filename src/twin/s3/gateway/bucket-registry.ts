@@ -81,10 +81,4 @@ export class BucketRegistry {
     await this.cluster.commit(record);
     this.buckets.set(name, record);
   }
-
-  /** After a repair pass or restart: the nodes' view, merged with what is known here. */
-  adopt(record: BucketRecord): void {
-    const known = this.buckets.get(record.bucket);
-    if (known === undefined || newest([known, record]) === record) this.buckets.set(record.bucket, record);
-  }
 }

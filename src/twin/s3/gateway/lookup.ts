@@ -4,6 +4,7 @@
  */
 import type { QuorumRead } from '../../storage/cluster.ts';
 import { NULL_VERSION, recordIdentity, type VersionRecord } from '../../storage/records.ts';
+import { httpDate } from '../object-headers.ts';
 import { S3Error } from '../s3-error.ts';
 import type { GatewayParts } from './context.ts';
 
@@ -44,7 +45,7 @@ export async function findObject(parts: GatewayParts, bucket: string, key: strin
   }
   if (read.record.kind === 'marker') {
     throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method, ResourceType: 'DeleteMarker' }, {
-      headers: { ...markerHeaders(read.record), allow: 'DELETE', 'last-modified': new Date(read.record.lastModified).toUTCString() },
+      headers: { ...markerHeaders(read.record), allow: 'DELETE', 'last-modified': httpDate(read.record.lastModified) },
     });
   }
   return read as QuorumRead<VersionRecord> & { record: VersionRecord };

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import { newest, type ClusterMember } from '../../storage/cluster.ts';
 import { compareKeys } from '../../storage/node/key-order.ts';
-import { recordIdentity, type PartRecord, type UploadRecord, type VersionRecord } from '../../storage/records.ts';
+import { NULL_VERSION, recordIdentity, type PartRecord, type UploadRecord, type VersionRecord } from '../../storage/records.ts';
 import { newUploadId } from '../../storage/seq-clock.ts';
-import { compositeChecksum, type ChecksumAlgorithm, type ChecksumType } from '../checksums.ts';
+import { checksumHeader, compositeChecksum, type ChecksumAlgorithm, type ChecksumType } from '../checksums.ts';
 import { combineCrcs, isCombinable } from '../crc-combine.ts';
 import { checkObjectKey } from '../names.ts';
 import { parseCopySourceRange, parseStorageClass, readObjectHeaders } from '../object-headers.ts';
@@ -127,7 +127,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   ctx.res.writeHead(200, {
     etag: record.etag,
     'x-amz-server-side-encryption': 'AES256',
-    ...(record.checksum === undefined || algorithm === undefined ? {} : { [`x-amz-checksum-${algorithm.toLowerCase()}`]: record.checksum }),
+    ...(record.checksum === undefined || algorithm === undefined ? {} : { [checksumHeader(algorithm)]: record.checksum }),
     'content-length': 0,
   });
   ctx.res.end();
@@ -156,7 +156,7 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
     ctx.res,
     copyPartResultXml({ etag: record.etag, lastModified: record.lastModified, ...(algorithm !== undefined && record.checksum !== undefined ? { checksum: { algorithm, value: record.checksum } } : {}) }),
     200,
-    source.versionId === 'null' ? {} : { 'x-amz-copy-source-version-id': source.versionId },
+    source.versionId === NULL_VERSION ? {} : { 'x-amz-copy-source-version-id': source.versionId },
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * GetObjectAttributes: ETag, checksum, parts, storage class and size of a version, without its bytes.
  */
-import { parseObjectAttributes } from '../object-headers.ts';
+import { httpDate, parseObjectAttributes } from '../object-headers.ts';
+import { NULL_VERSION } from '../../storage/records.ts';
 import { objectAttributesXml } from '../xml.ts';
 import { bucketOf, keyOf, type RequestContext } from './context.ts';
 import { findObject } from './lookup.ts';
@@ -39,8 +40,8 @@ export async function getObjectAttributes(ctx: RequestContext): Promise<void> {
     }),
     200,
     {
-      'last-modified': new Date(record.lastModified).toUTCString(),
-      ...(record.versionId === 'null' ? {} : { 'x-amz-version-id': record.versionId }),
+      'last-modified': httpDate(record.lastModified),
+      ...(record.versionId === NULL_VERSION ? {} : { 'x-amz-version-id': record.versionId }),
     },
   );
 }

@@ -8,7 +8,7 @@ import { checkObjectKey } from '../names.ts';
 import { parseCopySource, parseMetadataDirective, parseStorageClass, readObjectHeaders } from '../object-headers.ts';
 import { isS3Error, S3Error } from '../s3-error.ts';
 import { copyObjectResultXml } from '../xml.ts';
-import type { VersionRecord } from '../../storage/records.ts';
+import { NULL_VERSION, type VersionRecord } from '../../storage/records.ts';
 import type { QuorumRead } from '../../storage/cluster.ts';
 import { bucketOf, headerOf, keyOf, type RequestContext } from './context.ts';
 import { findObject } from './lookup.ts';
@@ -78,6 +78,6 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const { etag: _etag, ...headersOut } = versionHeaders(record);
   sendXml(ctx.req, ctx.res, copyObjectResultXml({ etag: record.etag, lastModified: record.lastModified, ...(record.checksum === undefined ? {} : { checksum: record.checksum }) }), 200, {
     ...headersOut,
-    ...(source.versionId === 'null' ? {} : { 'x-amz-copy-source-version-id': source.versionId }),
+    ...(source.versionId === NULL_VERSION ? {} : { 'x-amz-copy-source-version-id': source.versionId }),
   });
 }

@@ -5,7 +5,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import { checkReadConditions, conditionError } from '../conditions.ts';
-import { writeObjectHeaders } from '../object-headers.ts';
+import { httpDate, writeObjectHeaders } from '../object-headers.ts';
 import { contentRange, selectRead } from '../range.ts';
 import { bucketOf, headerOf, keyOf, type RequestContext } from './context.ts';
 import { findObject } from './lookup.ts';
@@ -27,7 +27,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
   if (failed !== undefined) {
     if (failed.code === 'NotModified') {
       // A 304 carries the validators, as S3 sends them.
-      ctx.res.writeHead(304, { etag: record.etag, 'last-modified': new Date(record.lastModified).toUTCString() });
+      ctx.res.writeHead(304, { etag: record.etag, 'last-modified': httpDate(record.lastModified) });
       ctx.res.end();
       return;
     }

@@ -4,7 +4,7 @@
  * write quorum has the bytes on disk. Versioned buckets get a new version id; others replace the
  * `null` version.
  */
-import { CHECKSUM_ALGORITHMS, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums.ts';
+import { CHECKSUM_ALGORITHMS, checksumHeader, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums.ts';
 import { NULL_VERSION, type ObjectHeaders, type StoredRecord, type VersionRecord } from '../../storage/records.ts';
 import { versionIdFor } from '../../storage/seq-clock.ts';
 import { headerChecksum, openPayload, type PayloadResult } from '../auth/payload.ts';
@@ -55,7 +55,7 @@ export function versionHeaders(record: VersionRecord): Record<string, string> {
     ...(record.versionId === NULL_VERSION ? {} : { 'x-amz-version-id': record.versionId }),
     ...(record.checksum === undefined
       ? {}
-      : { [`x-amz-checksum-${record.checksum.algorithm.toLowerCase()}`]: record.checksum.value, 'x-amz-checksum-type': record.checksum.type }),
+      : { [checksumHeader(record.checksum.algorithm)]: record.checksum.value, 'x-amz-checksum-type': record.checksum.type }),
   };
 }
 

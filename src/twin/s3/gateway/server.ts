@@ -15,6 +15,7 @@ import { errorXml } from '../xml.ts';
 import type { GatewayParts, RequestContext } from './context.ts';
 import { handlerFor } from './dispatch.ts';
 import { sendError } from './respond.ts';
+import { closeServer, listenOnLoopback } from '../../../util/loopback-server.ts';
 
 export interface GatewayOptions {
   readonly parts: GatewayParts;
@@ -38,7 +39,6 @@ function requestId(): string {
 }
 
 export class S3Gateway {
-  private readonly sockets = new Set<Socket>();
   private readonly hostId = randomBytes(24).toString('base64');
 
   private constructor(
@@ -50,18 +50,8 @@ export class S3Gateway {
     const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 20_000 });
     const gateway = new S3Gateway(server, opts);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void gateway.handle(req, res));
-    server.on('connection', (s: Socket) => {
-      gateway.sockets.add(s);
-      s.once('close', () => gateway.sockets.delete(s));
-    });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => gateway.clientError(err, socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOnLoopback(server, opts.port ?? 0);
     return gateway;
   }
 
@@ -132,10 +122,7 @@ export class S3Gateway {
     }
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      for (const s of this.sockets) s.destroy();
-    });
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 }

@@ -3,7 +3,7 @@
  * in the same folder at once share fsyncs: a caller waits for the next fsync that starts after its
  * call, and every caller arriving while one runs is covered by the single one queued behind it.
  */
-import { open } from 'node:fs/promises';
+import { fsyncPath } from '../../../util/fsync-path.ts';
 
 interface DirState {
   running: boolean;
@@ -32,7 +32,7 @@ export class DirSyncer {
         state.waiting = undefined;
         state.running = true;
         this.#count++;
-        fsyncDir(dir)
+        fsyncPath(dir)
           .then(resolve, reject)
           .finally(() => {
             state.running = false;
@@ -44,14 +44,5 @@ export class DirSyncer {
     state.waiting = { promise, start };
     if (!state.running) start();
     return promise;
-  }
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -4,6 +4,7 @@
  * of every block. A commit in progress also names the stage id its bytes come from.
  */
 import { hasData, type StoredRecord } from '../records.ts';
+import { blockCount } from './blocks.ts';
 import { checkRecord, isObject } from './record-check.ts';
 
 export interface ReplicaMeta {
@@ -28,7 +29,7 @@ export function parseMeta(text: string): ReplicaMeta {
   const { md5, blockSize, crcs, stageId } = value;
   if (typeof blockSize !== 'number' || !Number.isInteger(blockSize) || blockSize <= 0) throw new Error('meta has no block size');
   const size = (record as { size: number }).size;
-  if (!Array.isArray(crcs) || crcs.length !== Math.ceil(size / blockSize) || !crcs.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xffffffff)) {
+  if (!Array.isArray(crcs) || crcs.length !== blockCount(size, blockSize) || !crcs.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xffffffff)) {
     throw new Error('meta block CRC32s do not match the record size');
   }
   return {
