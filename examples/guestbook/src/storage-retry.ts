@@ -5,7 +5,7 @@
  * within 4 s. Only requests that may safely run twice come here: reads, and writes of an object
  * under a fresh key.
  */
-import { decideRetry, DEFAULT_RETRY_POLICY, type Failure, type RetryPolicy } from './retry-rule.ts';
+import { decideRetry, DEFAULT_RETRY_POLICY, NETWORK_CODES, type Failure, type RetryPolicy } from './retry-rule.ts';
 
 /** The store could not serve a request, even after the retries: answer 503, the client may retry. */
 export class StorageUnavailableError extends Error {
@@ -23,9 +23,6 @@ export interface StorageRetryOptions {
   readonly now?: () => number;
   readonly random?: () => number;
 }
-
-/** Socket and DNS error codes that mean the store could not be reached, or went away. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** S3 error names that mean "not now" rather than "never". */
 const TRANSIENT_NAMES = new Set(['ServiceUnavailable', 'SlowDown', 'InternalError', 'RequestTimeout', 'TimeoutError']);

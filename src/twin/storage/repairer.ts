@@ -89,9 +89,10 @@ export class Repairer {
     let copied = 0;
     let failed = 0;
     const queue = [...plan.copies];
+    const byZone: ReadonlyMap<string, ClusterMember> = new Map(members.map((m) => [m.zone, m]));
     const worker = async (): Promise<void> => {
       for (let c = queue.shift(); c !== undefined && !this.stopped; c = queue.shift()) {
-        const n = await this.copy(c, members);
+        const n = await this.copy(c, byZone);
         copied += n.copied;
         failed += n.failed;
       }
@@ -112,8 +113,7 @@ export class Repairer {
     return pass;
   }
 
-  private async copy(c: RepairCopy, members: readonly ClusterMember[]): Promise<{ copied: number; failed: number }> {
-    const byZone = new Map(members.map((m) => [m.zone, m]));
+  private async copy(c: RepairCopy, byZone: ReadonlyMap<string, ClusterMember>): Promise<{ copied: number; failed: number }> {
     let copied = 0;
     let failed = 0;
     for (const sourceZone of c.from) {

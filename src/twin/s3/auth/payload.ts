@@ -266,12 +266,14 @@ function failedBody(error: S3Error): Readable {
  * Pipes `req` through the decoder and verifiers its headers call for. `body` yields the object
  * bytes; `result` resolves once they are all read and checked. Errors (S3Error) reject `result`
  * and destroy `body` with the same error; the request is then unpiped and left paused.
+ * `checksumAlgorithm` is the flexible checksum computed over the bytes (the client's, else
+ * `computeChecksum`); undefined when there is none, or when the headers were refused.
  */
 export function openPayload(
   req: Readable & { headers: IncomingHttpHeaders; method?: string | undefined },
   auth: AuthResult,
   opts: PayloadOptions,
-): { body: Readable; result: Promise<PayloadResult> } {
+): { body: Readable; result: Promise<PayloadResult>; checksumAlgorithm: ChecksumAlgorithm | undefined } {
   let plan: PayloadPlan;
   try {
     plan = planPayload(req.headers, req.method ?? 'PUT', auth, opts);
@@ -279,7 +281,7 @@ export function openPayload(
     const error = e as S3Error;
     const result = Promise.reject(error);
     result.catch(() => undefined);
-    return { body: failedBody(error), result };
+    return { body: failedBody(error), result, checksumAlgorithm: undefined };
   }
 
   const decoder =
@@ -335,5 +337,5 @@ export function openPayload(
 
   if (decoder !== undefined) decoder.pipe(body);
   req.pipe(first);
-  return { body, result };
+  return { body, result, checksumAlgorithm: plan.checksum?.algorithm ?? plan.computeChecksum };
 }

@@ -7,7 +7,7 @@
 import { CHECKSUM_ALGORITHMS, checksumHeader, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums.ts';
 import { NULL_VERSION, type ObjectHeaders, type StoredRecord, type VersionRecord } from '../../storage/records.ts';
 import { versionIdFor } from '../../storage/seq-clock.ts';
-import { headerChecksum, openPayload, type PayloadResult } from '../auth/payload.ts';
+import { openPayload, type PayloadResult } from '../auth/payload.ts';
 import { checkWriteConditions } from '../conditions.ts';
 import { checkObjectKey } from '../names.ts';
 import { parseStorageClass, readObjectHeaders } from '../object-headers.ts';
@@ -25,9 +25,11 @@ export async function writePayload<R extends StoredRecord>(
   defaultChecksum: ChecksumAlgorithm,
   build: (payload: PayloadResult & { checksum: NonNullable<PayloadResult['checksum']> }, md5Hex: string) => R,
 ): Promise<R> {
-  const algorithm = headerChecksum(ctx.req.headers)?.algorithm ?? defaultChecksum;
-  const { body, result } = openPayload(ctx.req, ctx.auth, { maxBytes: ctx.parts.maxObjectBytes, computeChecksum: defaultChecksum });
+  const { body, result, checksumAlgorithm } = openPayload(ctx.req, ctx.auth, { maxBytes: ctx.parts.maxObjectBytes, computeChecksum: defaultChecksum });
   result.catch(() => {});
+  // Refused headers (a malformed checksum, a bad Content-MD5…) fail here, before a replica is asked.
+  if (checksumAlgorithm === undefined) await result;
+  const algorithm = checksumAlgorithm ?? defaultChecksum;
   return ctx.parts.cluster.write(
     body,
     async (stage) => {
