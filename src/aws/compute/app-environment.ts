@@ -1,9 +1,9 @@
 /**
- * The environment an app instance runs with on EC2, and the file that carries it. The same
- * variables as on the twin (spec.app.env first, then what hastack sets: PORT, HOST, AWS_REGION,
- * SHUTDOWN_TIMEOUT_SECONDS, BUCKET_<NAME>), plus where start-app.sh finds the app and the database
- * secret it turns into DATABASE_URL. Pure.
+ * The environment an app instance runs with on EC2, and the file that carries it: the variables of
+ * every instance on both targets (instanceVariables), BUCKET_<NAME>, and where start-app.sh finds
+ * the app and the database secret it turns into DATABASE_URL. Pure.
  */
+import { instanceVariables } from '../../spec/instance-variables.ts';
 import type { ResolvedSpec } from '../../spec/types.ts';
 import { shellQuote } from './shell.ts';
 
@@ -35,13 +35,8 @@ export function appEnvironment(i: AppEnvironmentInput): Record<string, string> {
     if (name !== undefined) buckets[b.envName] = name;
   }
   return {
-    ...spec.app.env,
-    PORT: String(spec.app.port),
-    // The load balancer reaches the app on the instance's private address.
-    HOST: '0.0.0.0',
-    AWS_REGION: spec.region,
-    // A second less than systemd's TimeoutStopSec, as on the twin, so the app's own deadline comes first.
-    SHUTDOWN_TIMEOUT_SECONDS: String(Math.max(1, spec.app.stopTimeout - 1)),
+    // HOST: the load balancer reaches the app on the instance's private address.
+    ...instanceVariables(spec, { port: spec.app.port, host: '0.0.0.0', region: spec.region }),
     ...buckets,
     HASTACK_APP_DIR: i.appDir,
     HASTACK_DB_SECRET_ARN: i.database.secretArn,

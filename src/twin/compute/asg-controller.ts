@@ -11,6 +11,7 @@ import { asgError } from './errors.ts';
 import { ImdsServer, twinInstanceMetadata } from './imds-server.ts';
 import { newInstanceId } from './instance-id.ts';
 import { InstanceProcess } from './instance-process.ts';
+import { instanceVariables } from '../../spec/instance-variables.ts';
 
 /** What the group needs from the load balancer: register, drain, and read target health. */
 export interface TargetGroupPort {
@@ -319,14 +320,8 @@ export class AsgController {
     }
     const logFile = path.join(this.o.stateDir, 'logs', `${id}.log`);
     const env: Record<string, string> = {
-      ...this.o.spec.app.env,
-      ...(this.o.instanceEnv?.() ?? {}),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      AWS_REGION: this.o.spec.twin.region,
+      ...instanceVariables(this.o.spec, { port, host: '127.0.0.1', region: this.o.spec.twin.region, provided: this.o.instanceEnv?.() ?? {} }),
       AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint,
-      // A second less than the supervisor's SIGKILL, so the app's own deadline comes first.
-      SHUTDOWN_TIMEOUT_SECONDS: String(Math.max(1, this.o.spec.app.stopTimeout - 1)),
     };
     const proc = new InstanceProcess({ command: this.o.spec.app.start, env, logFile, ...(this.o.registry ? { registry: this.o.registry } : {}) });
     const record: InstanceRecord = { id, zone, port, launchedAt: now, launchCause: cause, logFile, process: proc, imds, lifecycle: 'Pending', listening: false, inServiceAt: undefined };
