@@ -270,6 +270,7 @@ export async function startRegionDatabase(o: RegionDatabaseOptions): Promise<Reg
       const until = Date.now() + timeoutMs;
       const want = db.deployment === 'single-az' ? 0 : db.deployment === 'multi-az-instance' ? 1 : 2;
       for (;;) {
+        if (stopped) throw new Error('the database was stopped before it was replicated');
         const m = controller.memory;
         const p = controller.primary();
         if (p?.node.running === true && writer.targets()[0]?.name === p.node.name && m.sync.members.length >= want && m.sync.verified && !m.sync.readOnly) return;

@@ -123,7 +123,11 @@ export class DatabaseController {
       if (p !== undefined) await this.#startNode(p);
       for (const [name, epoch] of Object.entries(m.standbys)) {
         const s = this.nodes.get(name);
-        if (s !== undefined && epoch === m.epoch) await this.#startNode(s).catch(() => undefined);
+        if (s === undefined || epoch !== m.epoch) continue;
+        // The primary listens on a new port in this run: a standby still names the last run's.
+        await this.#startNode(s)
+          .then(() => (p === undefined ? undefined : repointStandby(s.node, { primaryPort: p.node.port, user: this.o.replication.user, password: this.o.replication.password, applicationName: name })))
+          .catch(() => undefined);
       }
     }
     this.#schedule(0);
