@@ -6,10 +6,10 @@
  */
 import { Readable } from 'node:stream';
 import { S3Error } from '../s3/s3-error.ts';
-import type { ChecksumAlgorithm } from '../s3/checksums.ts';
+import { createHash } from 'node:crypto';
+import { createChecksummer, type ChecksumAlgorithm } from '../s3/checksums.ts';
 import { fanOut, type FanOutSink } from './fan-out.ts';
-import type { NodeClient } from './node-client.ts';
-import type { StageResult } from './node/protocol.ts';
+import { putTrailer, type NodeClient } from './node-client.ts';
 import { compareSeq, recordIdentity, type PartRecord, type StoredRecord, type VersionRecord } from './records.ts';
 import { ReplicaReader } from './replica-reader.ts';
 
@@ -27,6 +27,22 @@ export interface ClusterOptions {
   readonly writeQuorum: number;
   /** Ms a metadata answer may take before the node is passed over. @default 3000 */
   readonly answerTimeoutMs?: number;
+}
+
+/** What the endpoint computed of the bytes it wrote: size, hex MD5 (unless not asked for), base64 checksum (when one was asked for). */
+export interface WriteDigest {
+  readonly size: number;
+  readonly md5?: string;
+  readonly checksum?: string;
+}
+
+export interface WriteOptions {
+  /** The bytes the source gives, exactly. */
+  readonly size: number;
+  /** The flexible checksum to compute (and have every node check). */
+  readonly checksum?: ChecksumAlgorithm;
+  /** @default true */
+  readonly md5?: boolean;
 }
 
 /** A record as a quorum read it, and the members that hold exactly that record. */
@@ -188,23 +204,24 @@ export class StorageCluster {
   }
 
   /**
-   * Streams `source` to every member's staging area, then lets `finish` build the record from what
-   * the replicas report (it may throw to refuse the write: a bad checksum, say), then commits the
-   * record where the bytes are. Resolves once a write quorum has committed.
+   * Streams `source` (exactly `size` bytes) to every member in one put request each, computing
+   * its digest on the way; then lets `finish` build the record from the digest (it may throw to
+   * refuse the write: a bad checksum, say) and ends each request with the record and the
+   * checksum, which every node checks against the bytes it received before committing. Resolves
+   * once a write quorum has committed. Refused or failed, nothing is committed anywhere: a put
+   * request cut off before its trailer leaves nothing behind.
    */
-  async write<R extends StoredRecord>(
-    source: Readable,
-    finish: (stage: StageResult) => Promise<R> | R,
-    opts: { checksum?: ChecksumAlgorithm; md5?: boolean } = {},
-  ): Promise<R> {
+  async write<R extends StoredRecord>(source: Readable, finish: (digest: WriteDigest) => Promise<R> | R, opts: WriteOptions): Promise<R> {
     const members = this.ordered();
     const controller = new AbortController();
-    const staged = members.map((m) => {
-      const s = m.client.stageStream({ signal: controller.signal, ...(opts.checksum === undefined ? {} : { checksum: opts.checksum }), ...(opts.md5 === false ? { md5: false } : {}) });
-      const done = s.done.then(
+    // The nodes always check a checksum of the bytes; CRC32 when the caller wants none.
+    const algorithm = opts.checksum ?? 'CRC32';
+    const puts = members.map((m) => {
+      const p = m.client.putStream({ size: opts.size, checksum: algorithm, signal: controller.signal });
+      const done = p.done.then(
         (result) => {
           this.suspect.delete(m.zone);
-          return { member: m, result };
+          return result;
         },
         (error: unknown) => {
           this.suspect.add(m.zone);
@@ -212,45 +229,46 @@ export class StorageCluster {
         },
       );
       done.catch(() => {});
-      const sink: FanOutSink = { body: s.body, drop: () => s.body.destroy() };
+      const sink: FanOutSink = { body: p.body, drop: () => p.body.destroy() };
       return { member: m, sink, done };
     });
-    const abortAll = async (results: readonly { member: ClusterMember; result: StageResult }[]): Promise<void> => {
-      controller.abort();
-      await Promise.allSettled(results.map((r) => r.member.client.abort([r.result.stageId])));
+    const md5 = opts.md5 === false ? undefined : createHash('md5');
+    const sum = createChecksummer(algorithm);
+    let size = 0;
+    const digestChunk = (chunk: Buffer): void => {
+      md5?.update(chunk);
+      sum.update(chunk);
+      size += chunk.length;
     };
+    source.on('data', digestChunk);
     let live: FanOutSink[];
     try {
-      live = await fanOut(source, staged.map((s) => s.sink), { minLive: this.writeQuorum });
+      live = await fanOut(source, puts.map((p) => p.sink), { minLive: this.writeQuorum, end: false });
     } catch (e) {
       controller.abort();
       source.destroy(); // a copy's source stops reading the rest of an object nobody will store
       throw e instanceof S3Error ? e : unavailable('write', 0, this.writeQuorum);
+    } finally {
+      source.off('data', digestChunk);
     }
-    const settled = await Promise.allSettled(staged.filter((s) => live.includes(s.sink)).map((s) => s.done));
-    const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    // Replicas must agree on the bytes: a node whose digest differs from the majority's got them damaged.
-    const fingerprint = (r: StageResult): string => `${r.size}:${r.md5 ?? ''}:${r.checksum ?? ''}`;
-    const byDigest = new Map<string, typeof ok>();
-    for (const o of ok) byDigest.set(fingerprint(o.result), [...(byDigest.get(fingerprint(o.result)) ?? []), o]);
-    const agreeing = [...byDigest.values()].sort((a, b) => b.length - a.length)[0] ?? [];
-    if (agreeing.length < this.writeQuorum) {
-      await abortAll(ok);
-      throw unavailable('write', agreeing.length, this.writeQuorum);
-    }
+    const running = puts.filter((p) => live.includes(p.sink));
+    const checksum = sum.digest().toString('base64');
     let record: R;
     try {
-      record = await finish(agreeing[0]!.result);
+      if (size !== opts.size) throw new S3Error('InternalError', `We encountered an internal error. Please try again. (the source gave ${size} of the ${opts.size} bytes announced)`);
+      record = await finish({ size, ...(md5 === undefined ? {} : { md5: md5.digest('hex') }), ...(opts.checksum === undefined ? {} : { checksum }) });
     } catch (e) {
-      await abortAll(ok);
+      controller.abort();
+      for (const p of running) p.sink.body.destroy();
       throw e;
     }
-    await abortAll(ok.filter((o) => !agreeing.includes(o)));
-    await this.askAmong('write', agreeing, (a) => a.member.client.commit({ stageId: a.result.stageId, record }));
+    const trailer = putTrailer(record, checksum);
+    for (const p of running) p.sink.body.end(trailer);
+    await this.askAmong('write', running, (p) => p.done);
     return record;
   }
 
-  /** Like ask(), over a fixed set of staged replicas. */
+  /** Like ask(), over a fixed set of replicas written to. */
   private async askAmong<T, U>(what: string, among: readonly (T & { member: ClusterMember })[], call: (a: T & { member: ClusterMember }) => Promise<U>): Promise<void> {
     const needed = this.writeQuorum;
     await new Promise<void>((resolve, reject) => {

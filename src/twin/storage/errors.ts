@@ -61,6 +61,10 @@ export const STORAGE_ERRORS = {
     source: 'internal',
     summary: 'A record\'s size differs from the bytes staged or assembled for it; nothing was committed.',
   },
+  HASTACK_STORAGE_CHECKSUM_MISMATCH: {
+    source: 'internal',
+    summary: 'The bytes a storage node received for /put do not have the checksum the sender computed of what it sent (damaged on the way); nothing was committed.',
+  },
   HASTACK_STORAGE_NOT_FOUND: {
     source: 'internal',
     summary: 'The storage node holds no record (or no bytes) of that identity; another replica may have it.',

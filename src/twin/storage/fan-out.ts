@@ -17,10 +17,13 @@ export interface FanOutOptions {
   readonly stallMs?: number;
   /** Stop early once fewer destinations than this remain. */
   readonly minLive: number;
+  /** End every live destination when the source ends. @default true */
+  readonly end?: boolean;
 }
 
 /**
- * Resolves with the destinations still live after the source ended (each ended); rejects with the
+ * Resolves with the destinations still live after the source ended (each ended, unless `end` is
+ * false: then the caller ends or destroys them); rejects with the
  * source's error, or when fewer than minLive remain (every sink then dropped).
  */
 export function fanOut(source: Readable, sinks: readonly FanOutSink[], opts: FanOutOptions): Promise<FanOutSink[]> {
@@ -88,7 +91,7 @@ export function fanOut(source: Readable, sinks: readonly FanOutSink[], opts: Fan
       }
     };
     const onEnd = (): void => {
-      for (const s of live) s.body.end();
+      if (opts.end !== false) for (const s of live) s.body.end();
       finish();
     };
     const onError = (e: Error): void => finish(e);

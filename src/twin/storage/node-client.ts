@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { isHastackError, type HastackError } from '../../errors.ts';
 import type { ChecksumAlgorithm } from '../s3/checksums.ts';
 import { isStorageErrorCode, storageError } from './errors.ts';
-import type { AssembleRequest, AssembleResult, CommitRequest, CommitResult, InventoryEntry, NodeHealth, StageResult } from './node/protocol.ts';
+import type { AssembleRequest, AssembleResult, CommitRequest, CommitResult, InventoryEntry, NodeHealth, PutResult, StageResult } from './node/protocol.ts';
 import type { BucketRecord, PartRecord, StoredRecord, UploadRecord, VersionRecord } from './records.ts';
 
 export interface NodeClientOptions {
@@ -104,24 +104,36 @@ export class NodeClient {
    * destroyed, the stream stalls or the signal aborts.
    */
   stageStream(opts: StageOptions = {}): { body: Writable; done: Promise<StageResult> } {
-    const route = '/stage';
     const query = new URLSearchParams({ ...(opts.checksum === undefined ? {} : { checksum: opts.checksum }), ...(opts.md5 === false ? { md5: '0' } : {}) }).toString();
+    return this.#upload<StageResult>('/stage', query, opts.signal);
+  }
+
+  /**
+   * Opens a put request (stage and commit in one, see node/put.ts): write exactly `size` bytes
+   * into `body`, then end it with putTrailer(record, checksum) — or destroy it, and nothing is
+   * committed. `done` resolves once the node committed (or found a newer record).
+   */
+  putStream(opts: { size: number; checksum: ChecksumAlgorithm; signal?: AbortSignal }): { body: Writable; done: Promise<PutResult> } {
+    return this.#upload<PutResult>('/put', `size=${opts.size}&checksum=${opts.checksum}`, opts.signal);
+  }
+
+  #upload<T>(route: string, query: string, signal: AbortSignal | undefined): { body: Writable; done: Promise<T> } {
     const req = this.#open('POST', query === '' ? route : `${route}?${query}`, { 'content-type': 'application/octet-stream' });
-    const done = new Promise<StageResult>((resolve, reject) => {
+    const done = new Promise<T>((resolve, reject) => {
       let settled = false;
-      const settle = (err: HastackError | undefined, value?: StageResult): void => {
+      const settle = (err: HastackError | undefined, value?: T): void => {
         if (settled) return;
         settled = true;
-        opts.signal?.removeEventListener('abort', onAbort);
+        signal?.removeEventListener('abort', onAbort);
         if (err === undefined) resolve(value!);
         else {
           reject(err);
           req.destroy();
         }
       };
-      const onAbort = (): void => settle(this.#error('HASTACK_STORAGE_ABORTED', route, 'the stage was aborted by its caller'));
-      if (opts.signal?.aborted === true) queueMicrotask(onAbort);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const onAbort = (): void => settle(this.#error('HASTACK_STORAGE_ABORTED', route, 'the upload was aborted by its caller'));
+      if (signal?.aborted === true) queueMicrotask(onAbort);
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.setTimeout(this.#stallMs, () => settle(this.#error('HASTACK_STORAGE_NODE_TIMEOUT', route, `no progress for ${this.#stallMs} ms`)));
       req.on('error', (err) => settle(this.#connectionError(route, err)));
       let answered = false;
@@ -134,7 +146,7 @@ export class NodeClient {
           (body) => {
             if (res.statusCode !== 200) return settle(this.#statusError(route, res.statusCode ?? 0, body));
             try {
-              settle(undefined, parseJson<StageResult>(body));
+              settle(undefined, parseJson<T>(body));
             } catch (err) {
               settle(err as HastackError);
             }
@@ -465,6 +477,11 @@ class NodeDataStream extends Readable {
     clearTimeout(this.#stall);
     this.#stall = undefined;
   }
+}
+
+/** The JSON that ends a put body, after its `size` bytes. */
+export function putTrailer(record: StoredRecord, checksum: string): Buffer {
+  return Buffer.from(JSON.stringify({ record, checksum }));
 }
 
 function routeOf(path: string): string {

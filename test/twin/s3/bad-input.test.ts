@@ -25,7 +25,7 @@ function walk(dir: string, base = dir): string[] {
 
 /** Files a store may create: its own folders only (objects, staging, quarantine, logs, secrets). */
 function strayFiles(stateDir: string): string[] {
-  return walk(stateDir).filter((f) => !/^storage\/(credentials\.json|node\.token|local-1[a-c]\.log|local-1[a-c]\/(node\.lock|objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.(data|meta)|staging\/[0-9a-f]{32}(\.tmp)?|quarantine\/.*))$/.test(f));
+  return walk(stateDir).filter((f) => !/^storage\/(credentials\.json|node\.token|local-1[a-c]\.log|local-1[a-c]\/(node\.lock|journal\/\d{16}\.log|objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.(data|meta)|staging\/[0-9a-f]{32}(\.tmp)?|quarantine\/.*))$/.test(f));
 }
 
 async function exists(t: TestStorage, key: string): Promise<boolean> {

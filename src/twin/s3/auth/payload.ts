@@ -267,13 +267,15 @@ function failedBody(error: S3Error): Readable {
  * bytes; `result` resolves once they are all read and checked. Errors (S3Error) reject `result`
  * and destroy `body` with the same error; the request is then unpiped and left paused.
  * `checksumAlgorithm` is the flexible checksum computed over the bytes (the client's, else
- * `computeChecksum`); undefined when there is none, or when the headers were refused.
+ * `computeChecksum`); undefined when there is none, or when the headers were refused. `size` is
+ * the object's length the headers announce (decoded, for aws-chunked); undefined when they
+ * announce none (a POST) or were refused.
  */
 export function openPayload(
   req: Readable & { headers: IncomingHttpHeaders; method?: string | undefined },
   auth: AuthResult,
   opts: PayloadOptions,
-): { body: Readable; result: Promise<PayloadResult>; checksumAlgorithm: ChecksumAlgorithm | undefined } {
+): { body: Readable; result: Promise<PayloadResult>; checksumAlgorithm: ChecksumAlgorithm | undefined; size: number | undefined } {
   let plan: PayloadPlan;
   try {
     plan = planPayload(req.headers, req.method ?? 'PUT', auth, opts);
@@ -281,7 +283,7 @@ export function openPayload(
     const error = e as S3Error;
     const result = Promise.reject(error);
     result.catch(() => undefined);
-    return { body: failedBody(error), result, checksumAlgorithm: undefined };
+    return { body: failedBody(error), result, checksumAlgorithm: undefined, size: undefined };
   }
 
   const decoder =
@@ -337,5 +339,5 @@ export function openPayload(
 
   if (decoder !== undefined) decoder.pipe(body);
   req.pipe(first);
-  return { body, result, checksumAlgorithm: plan.checksum?.algorithm ?? plan.computeChecksum };
+  return { body, result, checksumAlgorithm: plan.checksum?.algorithm ?? plan.computeChecksum, size: plan.framing.type === 'plain' ? plan.framing.length : plan.framing.decodedLength };
 }

@@ -145,11 +145,8 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
   const data = ctx.parts.cluster.openData(source, holders, range ?? { start: 0, end: -1 });
   const record = await ctx.parts.cluster.write(
     data,
-    (stage) => {
-      if (stage.size !== size) throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the copy source changed while it was read)');
-      return partRecord(ctx.parts, upload, partNumber, stage.size, stage.md5!, stage.checksum);
-    },
-    algorithm === undefined ? {} : { checksum: algorithm },
+    (digest) => partRecord(ctx.parts, upload, partNumber, digest.size, digest.md5!, digest.checksum),
+    algorithm === undefined ? { size } : { size, checksum: algorithm },
   );
   sendXml(
     ctx.req,

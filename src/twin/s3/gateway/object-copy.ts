@@ -54,10 +54,9 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const record = await conditionalWrite(ctx, bucket.bucket, key, () =>
     ctx.parts.cluster.write(
       ctx.parts.cluster.openData(source, holders),
-      (stage) => {
-        if (stage.size !== source.size) throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the copy source changed size while it was read)');
+      (digest) => {
         const seq = ctx.parts.clock.next();
-        const checksum = keep ? source.checksum : compute !== undefined && stage.checksum !== undefined ? { algorithm: compute, type: 'FULL_OBJECT' as const, value: stage.checksum } : undefined;
+        const checksum = keep ? source.checksum : compute !== undefined && digest.checksum !== undefined ? { algorithm: compute, type: 'FULL_OBJECT' as const, value: digest.checksum } : undefined;
         return {
           type: 'version' as const,
           bucket: bucket.bucket,
@@ -66,13 +65,13 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
           seq,
           kind: 'object' as const,
           lastModified: Date.now(),
-          size: stage.size,
-          etag: `"${stage.md5!}"`,
+          size: digest.size,
+          etag: `"${digest.md5!}"`,
           headers,
           ...(checksum === undefined ? {} : { checksum }),
         };
       },
-      compute === undefined ? {} : { checksum: compute },
+      compute === undefined ? { size: source.size } : { size: source.size, checksum: compute },
     ),
   );
   const { etag: _etag, ...headersOut } = versionHeaders(record);

@@ -16,31 +16,32 @@ import type { BucketRecord } from '../../storage/records.ts';
 import { bucketOf, headerOf, keyOf, type GatewayParts, type RequestContext } from './context.ts';
 
 /**
- * Streams the request's verified payload to every replica. The replicas compute the payload's
- * flexible checksum (the client's, or CRC32) instead of an MD5 each, and must agree with the
- * endpoint's own; the ETag's MD5 is computed once, here. `build` makes the record to commit.
+ * Streams the request's verified payload to every replica. The replicas check the payload's
+ * flexible checksum (the client's, or CRC32) against the endpoint's; the ETag's MD5 is computed
+ * once, here. `build` makes the record to commit.
  */
 export async function writePayload<R extends StoredRecord>(
   ctx: RequestContext,
   defaultChecksum: ChecksumAlgorithm,
   build: (payload: PayloadResult & { checksum: NonNullable<PayloadResult['checksum']> }, md5Hex: string) => R,
 ): Promise<R> {
-  const { body, result, checksumAlgorithm } = openPayload(ctx.req, ctx.auth, { maxBytes: ctx.parts.maxObjectBytes, computeChecksum: defaultChecksum });
+  const { body, result, checksumAlgorithm, size } = openPayload(ctx.req, ctx.auth, { maxBytes: ctx.parts.maxObjectBytes, computeChecksum: defaultChecksum });
   result.catch(() => {});
   // Refused headers (a malformed checksum, a bad Content-MD5…) fail here, before a replica is asked.
-  if (checksumAlgorithm === undefined) await result;
+  if (checksumAlgorithm === undefined || size === undefined) await result;
+  if (size === undefined) throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.');
   const algorithm = checksumAlgorithm ?? defaultChecksum;
   return ctx.parts.cluster.write(
     body,
-    async (stage) => {
+    async (digest) => {
       const payload = await result;
-      if (payload.checksum === undefined || payload.checksum.value !== stage.checksum || payload.size !== stage.size) {
-        // Replicas reported other bytes than the endpoint received: never acknowledge that.
+      if (payload.checksum === undefined || payload.checksum.value !== digest.checksum || payload.size !== digest.size) {
+        // The bytes written to the replicas are not the ones the endpoint verified: never acknowledge that.
         throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the storage replicas did not receive the bytes sent)');
       }
       return build(payload as PayloadResult & { checksum: NonNullable<PayloadResult['checksum']> }, Buffer.from(payload.md5Base64, 'base64').toString('hex'));
     },
-    { checksum: algorithm, md5: false },
+    { size, checksum: algorithm, md5: false },
   );
 }
 

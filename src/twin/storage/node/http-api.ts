@@ -5,13 +5,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import { parseChecksumAlgorithm } from '../../s3/checksums.ts';
+import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.ts';
 import { storageError } from '../errors.ts';
 import type { PartRecord, VersionRecord } from '../records.ts';
 import { asCoded, countParam, readJson, requiredParam, sendError, sendJson, sendLines } from './http-io.ts';
 import { STAGE_ID_PATTERN } from './layout.ts';
 import type { NodeHealth, StageResult } from './protocol.ts';
 import { invalid, isObject } from './record-check.ts';
+import { commitPut, receivePut } from './put.ts';
 import type { LogFn } from './recover.ts';
 import type { Scrubber } from './scrubber.ts';
 import type { ReplicaStore } from './store.ts';
@@ -38,6 +39,7 @@ const ROUTES: Readonly<Record<string, Handler>> = {
   'POST /stage': stage,
   'POST /commit': async (ctx, req, res) => sendJson(res, 200, await ctx.store.commit(await readJson(req))),
   'POST /abort': abort,
+  'POST /put': put,
   'GET /record': (ctx, _req, res, q) => {
     const e = ctx.store.index.get(requiredParam(q, 'id'));
     if (e === undefined) throw notFound(`no record ${JSON.stringify(q.get('id'))}`);
@@ -118,25 +120,20 @@ function health(ctx: ApiContext, _req: http.IncomingMessage, res: http.ServerRes
     bytes: ctx.store.index.bytes,
     quarantined: ctx.store.quarantined,
     scrub: ctx.scrubber.status,
+    journal: ctx.store.journal,
   };
   sendJson(res, 200, body);
 }
 
 async function stage(ctx: ApiContext, req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): Promise<void> {
-  const name = q.get('checksum');
-  const checksum = name === null ? undefined : parseChecksumAlgorithm(name);
-  if (name !== null && checksum === undefined) throw invalid('query parameter checksum', name, 'one of CRC32, CRC32C, CRC64NVME, SHA1, SHA256');
+  const checksum = checksumParam(q);
   const md5 = q.get('md5');
   if (md5 !== null && md5 !== '0' && md5 !== '1') throw invalid('query parameter md5', md5, '0 (skip the MD5) or 1');
   let staged;
   try {
     staged = await ctx.store.staging.receive(req as AsyncIterable<Buffer>, { md5: md5 !== '0', ...(checksum === undefined ? {} : { checksum }) });
   } catch (err) {
-    if (!req.complete || req.errored !== null) {
-      ctx.log('stage-incomplete', { received: req.socket.bytesRead });
-      throw storageError('HASTACK_STORAGE_STAGE_INCOMPLETE', 'the stage body ended before its announced end (the connection closed mid-body); nothing was kept', { cause: err });
-    }
-    throw err;
+    throw incompleteBody(ctx, req, err);
   }
   const body: StageResult = {
     stageId: staged.id,
@@ -145,6 +142,35 @@ async function stage(ctx: ApiContext, req: http.IncomingMessage, res: http.Serve
     ...(staged.checksum !== undefined ? { checksum: staged.checksum } : {}),
   };
   sendJson(res, 200, body);
+}
+
+async function put(ctx: ApiContext, req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): Promise<void> {
+  const size = countParam(q, 'size', 0, Number.MAX_SAFE_INTEGER);
+  if (size === undefined) throw invalid('query parameter size', q.get('size') ?? undefined, 'the number of data bytes before the trailer');
+  const checksum = checksumParam(q);
+  if (checksum === undefined) throw invalid('query parameter checksum', undefined, 'one of CRC32, CRC32C, CRC64NVME, SHA1, SHA256');
+  let received;
+  try {
+    received = await receivePut(req as AsyncIterable<Buffer>, ctx.store.staging, size, checksum);
+  } catch (err) {
+    throw incompleteBody(ctx, req, err);
+  }
+  sendJson(res, 200, await commitPut(ctx.store, received));
+}
+
+/** A body cut off by its connection (rather than refused) is reported as such. */
+function incompleteBody(ctx: ApiContext, req: http.IncomingMessage, err: unknown): unknown {
+  if (req.complete && req.errored === null) return err;
+  ctx.log('stage-incomplete', { route: req.url, received: req.socket.bytesRead });
+  return storageError('HASTACK_STORAGE_STAGE_INCOMPLETE', 'the body ended before its announced end (the connection closed mid-body); nothing was kept', { cause: err });
+}
+
+/** The optional `checksum` query parameter: an S3 checksum algorithm. */
+function checksumParam(q: URLSearchParams): ChecksumAlgorithm | undefined {
+  const name = q.get('checksum');
+  const checksum = name === null ? undefined : parseChecksumAlgorithm(name);
+  if (name !== null && checksum === undefined) throw invalid('query parameter checksum', name, 'one of CRC32, CRC32C, CRC64NVME, SHA1, SHA256');
+  return checksum;
 }
 
 async function abort(ctx: ApiContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -5,6 +5,7 @@
  *   objects/<2 hex>/<sha256 hex of identity>.meta    JSON: record, md5, blockSize, block CRC32s
  *   objects/<2 hex>/<sha256 hex of identity>.meta.next  a commit in progress (see store.ts)
  *   staging/<stage id>                               bytes received, not yet committed
+ *   journal/<16 digits>.log                          the write-ahead journal's segments (journal.ts)
  *   quarantine/<sha256 hex>-<epoch ms>.data|.meta    replicas found damaged
  *   node.lock                                        pid of the process serving the folder
  *

@@ -7,6 +7,10 @@
  *   GET  /health                      → NodeHealth
  *   POST /stage?checksum=&md5=0|1  body=bytes → StageResult  bytes fsynced in staging, invisible
  *   POST /commit           CommitRequest → CommitResult    makes a record durable and visible
+ *   POST /put?size=&checksum=  body=bytes+trailer → PutResult   stage and commit in one request:
+ *                                        `size` bytes, then the JSON trailer { record, checksum };
+ *                                        committed only if the node's checksum of the bytes equals
+ *                                        the trailer's (see put.ts)
  *   POST /abort            { stageIds }  → {}              drops staged bytes
  *   GET  /record?id=<identity> (recordIdentity, URL-encoded) → StoredRecord | 404
  *   GET  /current?bucket=&key=         → VersionRecord | 404   the key's greatest-seq version record
@@ -42,6 +46,8 @@ export interface NodeHealth {
   /** Replicas the scrubber or a read found damaged and moved aside since start. */
   readonly quarantined: number;
   readonly scrub: { readonly passes: number; readonly lastPassAt: number | undefined; readonly bytesVerified: number };
+  /** Commits made durable through the journal since start, and the fdatasyncs that took. */
+  readonly journal: { readonly commits: number; readonly syncs: number };
 }
 
 export interface StageResult {
@@ -62,6 +68,11 @@ export interface CommitRequest {
 /** `applied: false` when the node already holds a record of the same identity with a greater or equal seq. */
 export interface CommitResult {
   readonly applied: boolean;
+}
+
+export interface PutResult extends CommitResult {
+  /** The node's base64 checksum of the bytes (equal to the trailer's, or the put was refused). */
+  readonly checksum: string;
 }
 
 export interface AssembleRequest {

@@ -102,6 +102,7 @@ export class StorageNode {
     await this.store.drain();
     await this.#answersSent(ANSWER_GRACE_MS);
     await this.scrubber.stop();
+    await this.store.close();
     await closeServer(this.#server);
     await closing;
     await rm(path.join(this.#opts.dataDir, LOCK_FILE), { force: true });

@@ -1,16 +1,22 @@
 /**
  * A node's replicas on disk and in memory: commits (with the seq rule), reads opened under the
  * identity's lock, quarantine of damaged replicas, and assembly of multipart objects from local
- * part files. A commit answers only once its bytes and meta are durable:
+ * part files. A commit answers only once its bytes and meta are durable, in one of two ways.
  *
+ * Staged bytes (large objects, assemblies, repairs):
  *   1. write `<hash>.meta.next` (naming the stage id) and fsync it
  *   2. rename the staged bytes to `<hash>.data`
  *   3. rename `.meta.next` to `.meta`
  *   4. fsync the shard folder (shared with concurrent commits there), then update the index
- *
  * recover.ts puts a folder killed between any two steps back in order.
+ *
+ * Journaled (records without bytes, and bytes up to INLINE_MAX_BYTES held in memory): the meta and
+ * the bytes are appended to the journal, durable with the commits grouped with them (journal.ts);
+ * then the files are written without fsync and the index updated. journal-replay.ts rewrites them
+ * at start if they did not reach the disk.
  */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import type { HastackError } from '../../../errors.ts';
 import { parseChecksumAlgorithm } from '../../s3/checksums.ts';
 import { storageError } from '../errors.ts';
@@ -18,11 +24,13 @@ import { compareSeq, hasData, recordIdentity, type PartRecord, type StoredRecord
 import { DirSyncer } from './dir-sync.ts';
 import { writeFileDurably } from './durable-file.ts';
 import { KeyedMutex } from '../../../util/keyed-mutex.ts';
-import { ensureLayout, identityHash, metaNextFile, replicaFilesByHash, shardDir, STAGE_ID_PATTERN } from './layout.ts';
+import { ensureLayout, identityHash, metaNextFile, replicaFilesByHash, shardDir, STAGE_ID_PATTERN, stagingFile } from './layout.ts';
 import { encodeMeta, type ReplicaMeta } from './meta.ts';
 import type { AssembleRequest, AssembleResult, CommitResult } from './protocol.ts';
 import { moveDataToQuarantine } from './quarantine.ts';
 import { checkRecord, describe, invalid, isObject, requireCount, requireString } from './record-check.ts';
+import { Journal } from './journal.ts';
+import { replayJournal } from './journal-replay.ts';
 import { RecordIndex, type IndexEntry } from './record-index.ts';
 import { recoverReplicas, type LogFn } from './recover.ts';
 import { Staging, type StagedBytes } from './staging.ts';
@@ -35,9 +43,21 @@ export interface OpenedReplica {
   readonly fh: FileHandle;
 }
 
+/** Bytes up to this size are received in memory and committed through the journal. */
+export const INLINE_MAX_BYTES = 256 * 1024;
+
+/** Bytes received in memory for a journaled commit, with what the node computed of them. */
+export interface InlineBytes {
+  readonly data: Buffer;
+  readonly blockSize: number;
+  readonly crcs: readonly number[];
+  readonly md5?: string;
+}
+
 export class ReplicaStore {
   readonly dataDir: string;
   readonly staging: Staging;
+  readonly #journal: Journal;
   #index: RecordIndex;
   #quarantined: number;
   readonly #log: LogFn;
@@ -45,8 +65,9 @@ export class ReplicaStore {
   readonly #dirs = new DirSyncer();
   readonly #inflight = new Set<Promise<unknown>>();
 
-  private constructor(dataDir: string, index: RecordIndex, quarantined: number, log: LogFn, stageTtlMs: number | undefined) {
+  private constructor(dataDir: string, journal: Journal, index: RecordIndex, quarantined: number, log: LogFn, stageTtlMs: number | undefined) {
     this.dataDir = dataDir;
+    this.#journal = journal;
     this.#index = index;
     this.#quarantined = quarantined;
     this.#log = log;
@@ -57,8 +78,10 @@ export class ReplicaStore {
   static async open(dataDir: string, log: LogFn, opts: { stageTtlMs?: number } = {}): Promise<ReplicaStore> {
     await ensureLayout(dataDir);
     const t0 = Date.now();
+    const replayed = await replayJournal(dataDir, log);
     const recovered = await recoverReplicas(dataDir, log);
-    const store = new ReplicaStore(dataDir, RecordIndex.build(recovered.entries), recovered.quarantined, log, opts.stageTtlMs);
+    const journal = await Journal.open(dataDir, { after: replayed.last });
+    const store = new ReplicaStore(dataDir, journal, RecordIndex.build(recovered.entries), recovered.quarantined, log, opts.stageTtlMs);
     const cleared = await store.staging.clearAll();
     log('store-loaded', { records: store.#index.size, bytes: store.#index.bytes, quarantined: recovered.quarantined, stagedRemoved: cleared, ms: Date.now() - t0 });
     return store;
@@ -78,6 +101,11 @@ export class ReplicaStore {
     return this.#dirs.fsyncs;
   }
 
+  /** Journaled commits, and the fdatasyncs that made them durable (grouped: fewer syncs than commits under load). */
+  get journal(): { readonly commits: number; readonly syncs: number } {
+    return { commits: this.#journal.appends, syncs: this.#journal.syncs };
+  }
+
   /** Applies a commit request received as JSON (validated here). */
   async commit(body: unknown): Promise<CommitResult> {
     if (!isObject(body)) throw invalid('body', body, 'a JSON object { stageId?, record }');
@@ -86,22 +114,39 @@ export class ReplicaStore {
     if (stageId !== undefined && (typeof stageId !== 'string' || !STAGE_ID_PATTERN.test(stageId))) throw invalid('stageId', stageId, 'a stage id (32 hex digits) from /stage');
     if (hasData(record) && stageId === undefined) throw invalid('stageId', stageId, `a stage id: ${record.type === 'part' ? 'a part' : 'an object version'} record needs staged bytes`);
     if (!hasData(record) && stageId !== undefined) throw invalid('stageId', stageId, 'no stage id: this record has no bytes');
-    let staged: StagedBytes | undefined;
-    if (stageId !== undefined) {
-      staged = this.staging.take(stageId);
-      if (staged === undefined) throw storageError('HASTACK_STORAGE_STAGE_NOT_FOUND', `stage ${stageId} is not held by this node (never staged, aborted, already committed or expired)`);
-      const size = (record as VersionRecord | PartRecord).size;
-      if (staged.size !== size) {
-        this.staging.discard(staged).catch(() => undefined);
-        throw storageError('HASTACK_STORAGE_SIZE_MISMATCH', `record.size is ${size} but stage ${stageId} holds ${staged.size} bytes`);
-      }
+    if (stageId === undefined) return { applied: await this.commitInline(record, undefined) };
+    const staged = this.staging.take(stageId);
+    if (staged === undefined) throw storageError('HASTACK_STORAGE_STAGE_NOT_FOUND', `stage ${stageId} is not held by this node (never staged, aborted, already committed or expired)`);
+    const size = (record as VersionRecord | PartRecord).size;
+    if (staged.size !== size) {
+      this.staging.discard(staged).catch(() => undefined);
+      throw storageError('HASTACK_STORAGE_SIZE_MISMATCH', `record.size is ${size} but stage ${stageId} holds ${staged.size} bytes`);
     }
-    return { applied: await this.#track(this.#apply(record, staged)) };
+    return { applied: await this.commitStaged(record, staged) };
+  }
+
+  /** Commits a checked record with its staged bytes (the fsync path); the stage is consumed either way. */
+  commitStaged(record: StoredRecord, staged: StagedBytes): Promise<boolean> {
+    return this.#track(this.#apply(record, staged));
+  }
+
+  /**
+   * Commits a record with bytes received in memory, or without bytes, through the journal. The
+   * caller checked the record and that the bytes are the ones it describes.
+   */
+  commitInline(record: StoredRecord, bytes: InlineBytes | undefined): Promise<boolean> {
+    return this.#track(this.#applyInline(record, bytes));
   }
 
   /** Waits for every commit and assembly under way (for a graceful stop). */
   async drain(): Promise<void> {
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  /** After drain(): makes the journaled files durable and closes the journal. */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.#journal.close();
   }
 
   /** Opens a replica's bytes under its lock; undefined when the node holds no bytes for the identity. */
@@ -177,16 +222,20 @@ export class ReplicaStore {
     return staged.checksum !== undefined ? { ok: true, checksum: staged.checksum } : { ok: true };
   }
 
+  /** Whether a commit of `record` (with bytes or not) must be refused: the seq rule, and parts of finished uploads. */
+  #refused(record: StoredRecord, existing: IndexEntry | undefined, withBytes: boolean): boolean {
+    // A damaged replica takes its own record again (same seq) when repair brings good bytes.
+    const order = existing === undefined ? 1 : compareSeq(record.seq, existing.meta.record.seq);
+    const stale = existing !== undefined && (order < 0 || (order === 0 && !(existing.damaged === true && withBytes)));
+    return stale || (record.type === 'part' && this.#uploadFinished(record.bucket, record.uploadId));
+  }
+
   /** The seq rule, then the durable write; the staged bytes are consumed either way. */
   async #apply(record: StoredRecord, staged: StagedBytes | undefined): Promise<boolean> {
     const id = recordIdentity(record);
     const applied = await this.#locks.run(id, async () => {
       const existing = this.#index.get(id);
-      // A damaged replica takes its own record again (same seq) when repair brings good bytes.
-      const order = existing === undefined ? 1 : compareSeq(record.seq, existing.meta.record.seq);
-      const stale = existing !== undefined && (order < 0 || (order === 0 && !(existing.damaged === true && staged !== undefined)));
-      const finishedUpload = record.type === 'part' && this.#uploadFinished(record.bucket, record.uploadId);
-      if (stale || finishedUpload) {
+      if (this.#refused(record, existing, staged !== undefined)) {
         if (staged !== undefined) await this.staging.discard(staged);
         return false;
       }
@@ -211,9 +260,52 @@ export class ReplicaStore {
       this.#index.set({ id, hash, meta });
       return true;
     });
-    if (applied && record.type === 'upload' && record.state !== 'open') await this.#dropParts(record.bucket, record.uploadId);
-    if (applied && record.type === 'part' && this.#uploadFinished(record.bucket, record.uploadId)) await this.#dropParts(record.bucket, record.uploadId);
+    if (applied) await this.#afterApply(record);
     return applied;
+  }
+
+  async #applyInline(record: StoredRecord, bytes: InlineBytes | undefined): Promise<boolean> {
+    const id = recordIdentity(record);
+    const applied = await this.#locks.run(id, async () => {
+      const existing = this.#index.get(id);
+      if (this.#refused(record, existing, bytes !== undefined)) return false;
+      const hash = existing?.hash ?? identityHash(id);
+      const files = replicaFilesByHash(this.dataDir, hash);
+      const meta: ReplicaMeta =
+        bytes === undefined ? { record } : { record, blockSize: bytes.blockSize, crcs: bytes.crcs, ...(bytes.md5 !== undefined ? { md5: bytes.md5 } : {}) };
+      const text = encodeMeta(meta);
+      let ticket;
+      try {
+        ticket = await this.#journal.append(text, bytes?.data);
+      } catch (err) {
+        throw ioFailed('journaling a record', err);
+      }
+      try {
+        const held = existing !== undefined && existing.damaged !== true && hasData(existing.meta.record);
+        if (bytes !== undefined && held) {
+          // A reader may have the old bytes open: new bytes go in beside them, then take their name.
+          const tmp = stagingFile(this.dataDir, randomBytes(16).toString('hex'));
+          await writeFile(tmp, bytes.data, { mode: 0o600 });
+          await rename(tmp, files.data);
+        } else if (bytes !== undefined) await writeFile(files.data, bytes.data, { mode: 0o600 });
+        else if (held) await rm(files.data, { force: true });
+        await writeFile(files.meta, text, { mode: 0o600 });
+      } catch (err) {
+        throw ioFailed('writing a journaled record', err);
+      } finally {
+        ticket.settle([files.data, files.meta], shardDir(this.dataDir, hash));
+      }
+      this.#index.set({ id, hash, meta });
+      return true;
+    });
+    if (applied) await this.#afterApply(record);
+    return applied;
+  }
+
+  /** A finished upload's parts are dropped, whichever commit finished it. */
+  async #afterApply(record: StoredRecord): Promise<void> {
+    if (record.type === 'upload' && record.state !== 'open') await this.#dropParts(record.bucket, record.uploadId);
+    if (record.type === 'part' && this.#uploadFinished(record.bucket, record.uploadId)) await this.#dropParts(record.bucket, record.uploadId);
   }
 
   #uploadFinished(bucket: string, uploadId: string): boolean {

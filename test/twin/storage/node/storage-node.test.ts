@@ -294,7 +294,7 @@ describe('storage node', () => {
     assert.equal(await put(part, Buffer.from('p')), true);
     assert.equal((await client.list({ bucket: '/abs', limit: 1000 })).records.length, names.length);
     const files = await walk(node.dataDir);
-    for (const f of files) assert.match(f, /^(objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.(data|meta)|node\.lock)$/, `unexpected file ${f}`);
+    for (const f of files) assert.match(f, /^(objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.(data|meta)|journal\/\d{16}\.log|node\.lock)$/, `unexpected file ${f}`);
     assert.deepEqual((await readdir(root)).sort(), ['data', 'node.log', 'token']);
   });
 });
