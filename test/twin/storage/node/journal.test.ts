@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isHastackError } from '../../../../src/errors.ts';
 import { createChecksummer } from '../../../../src/twin/s3/checksums.ts';
 import { NodeClient, putTrailer } from '../../../../src/twin/storage/node-client.ts';
 import { decodeEntries, encodeEntry } from '../../../../src/twin/storage/node/journal.ts';
 import { replicaFiles } from '../../../../src/twin/storage/node/layout.ts';
-import { startStorageNode, type StorageNodeProcess } from '../../../../src/twin/storage/node/launch.ts';
 import { INLINE_MAX_BYTES } from '../../../../src/twin/storage/node/store.ts';
 import { recordIdentity, type VersionRecord } from '../../../../src/twin/storage/records.ts';
+import { storageNodeHarness } from '../../../helpers/storage-node.ts';
 
 const seq = (n: number): string => n.toString(16).padStart(18, '0');
 
@@ -63,7 +62,7 @@ describe('journal entries', () => {
   it('GIVEN a flipped byte inside an entry WHEN decoded THEN decoding stops before it (its CRC fails)', () => {
     const damaged = Buffer.from(bytes);
     const secondStart = Buffer.concat(encodeEntry(entries[0]!.meta, entries[0]!.data)).length;
-    damaged[secondStart + 14] ^= 0xff;
+    damaged.writeUInt8(damaged.readUInt8(secondStart + 14) ^ 0xff, secondStart + 14);
     const out = decodeEntries(damaged);
     assert.equal(out.entries.length, 1);
     assert.equal(out.torn, damaged.length - secondStart);
@@ -71,21 +70,8 @@ describe('journal entries', () => {
 });
 
 describe('storage node journal and /put', () => {
-  let root: string;
-  let dataDir: string;
-  let tokenFile: string;
-  const token = randomBytes(24).toString('base64url');
-  const running = new Set<StorageNodeProcess>();
-  const clients: NodeClient[] = [];
-
-  const start = async () => {
-    const node = await startStorageNode({ dataDir, zone: 'local-1a', tokenFile, logFile: path.join(root, 'node.log') });
-    running.add(node);
-    void node.exited.then(() => running.delete(node));
-    const client = new NodeClient({ url: node.url, token, zone: 'local-1a' });
-    clients.push(client);
-    return { node, client };
-  };
+  const harness = storageNodeHarness('hastack-journal-', 'local-1a');
+  const start = () => harness.start();
 
   const put = async (client: NodeClient, record: VersionRecord, data: Buffer, checksum = crc32(data)) => {
     const p = client.putStream({ size: data.length, checksum: 'CRC32' });
@@ -93,19 +79,6 @@ describe('storage node journal and /put', () => {
     p.body.end(putTrailer(record, checksum));
     return p.done;
   };
-
-  before(async () => {
-    root = await mkdtemp(path.join(os.tmpdir(), 'hastack-journal-'));
-    dataDir = path.join(root, 'data');
-    tokenFile = path.join(root, 'token');
-    await writeFile(tokenFile, token, { mode: 0o600 });
-  });
-
-  after(async () => {
-    for (const c of clients) c.close();
-    await Promise.all([...running].map((n) => n.stop()));
-    await rm(root, { recursive: true, force: true });
-  });
 
   it('GIVEN 64 small puts at once WHEN they are answered THEN each is readable and the journal made them durable in fewer fsyncs than commits', async () => {
     const { node, client } = await start();
@@ -127,7 +100,7 @@ describe('storage node journal and /put', () => {
     await node.exited;
     // What a crash can leave of files that never reached the disk: some empty, some gone.
     for (const [i, o] of objects.entries()) {
-      const files = replicaFiles(dataDir, recordIdentity(o.record));
+      const files = replicaFiles(harness.dataDir, recordIdentity(o.record));
       if (i % 2 === 0) await writeFile(files.data, '');
       else await rm(files.meta, { force: true });
     }
@@ -137,8 +110,8 @@ describe('storage node journal and /put', () => {
       assert.ok((await readAll(await again.client.data(recordIdentity(o.record)))).equals(o.data), o.record.key);
     }
     assert.equal((await again.client.health()).quarantined, 0);
-    assert.match(await readFile(path.join(root, 'node.log'), 'utf8'), /"event":"journal-replayed"/);
-    assert.equal((await readdir(path.join(dataDir, 'journal'))).length, 1, 'the replayed segments are gone; one new segment');
+    assert.match(await readFile(path.join(harness.root, 'node.log'), 'utf8'), /"event":"journal-replayed"/);
+    assert.equal((await readdir(path.join(harness.dataDir, 'journal'))).length, 1, 'the replayed segments are gone; one new segment');
     await again.node.stop();
   });
 
@@ -157,7 +130,7 @@ describe('storage node journal and /put', () => {
     await assert.rejects(p.done);
     const ok = objectRecord('after/refusals', 5002, data.length);
     assert.equal((await put(client, ok, data)).applied, true);
-    assert.equal(await client.current('jr', 'refused/cut'), undefined);
+    assert.equal(await client.current('jr', cut.key), undefined);
     assert.deepEqual(await client.current('jr', 'after/refusals'), ok);
     await node.stop();
   });

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isHastackError } from '../../../../src/errors.ts';
-import { NodeClient } from '../../../../src/twin/storage/node-client.ts';
 import { BlockCrcs, BLOCK_SIZE } from '../../../../src/twin/storage/node/blocks.ts';
 import { identityHash, metaNextFile, replicaFiles, stagingFile } from '../../../../src/twin/storage/node/layout.ts';
-import { startStorageNode, type StorageNodeProcess } from '../../../../src/twin/storage/node/launch.ts';
+import { startStorageNode } from '../../../../src/twin/storage/node/launch.ts';
 import { encodeMeta } from '../../../../src/twin/storage/node/meta.ts';
 import { recordIdentity, type VersionRecord } from '../../../../src/twin/storage/records.ts';
+import { storageNodeHarness } from '../../../helpers/storage-node.ts';
 
 const seq = (n: number): string => n.toString(16).padStart(18, '0');
 
@@ -35,45 +34,19 @@ function groupAlive(pgid: number): boolean {
 }
 
 describe('storage node restarts', () => {
-  let root: string;
-  let dataDir: string;
-  let tokenFile: string;
-  const token = randomBytes(24).toString('base64url');
-  const running = new Set<StorageNodeProcess>();
-  const clients: NodeClient[] = [];
-
-  const start = async (dir = dataDir) => {
-    const node = await startStorageNode({ dataDir: dir, zone: 'local-1c', tokenFile, logFile: path.join(root, 'node.log') });
-    running.add(node);
-    void node.exited.then(() => running.delete(node));
-    const client = new NodeClient({ url: node.url, token, zone: 'local-1c' });
-    clients.push(client);
-    return { node, client };
-  };
-
-  before(async () => {
-    root = await mkdtemp(path.join(os.tmpdir(), 'hastack-storage-restart-'));
-    dataDir = path.join(root, 'data');
-    tokenFile = path.join(root, 'token');
-    await writeFile(tokenFile, token, { mode: 0o600 });
-  });
-
-  after(async () => {
-    for (const c of clients) c.close();
-    await Promise.all([...running].map((n) => n.stop()));
-    await rm(root, { recursive: true, force: true });
-  });
+  const h = storageNodeHarness('hastack-storage-restart-', 'local-1c');
+  const start = (dir?: string) => h.start(dir);
 
   it('GIVEN bytes staged but not committed WHEN the node is killed -9 and restarted THEN nothing is visible and the staging area is empty', async () => {
     const { node, client } = await start();
     await client.stage(randomBytes(500_000));
-    assert.equal((await readdir(path.join(dataDir, 'staging'))).length, 1);
+    assert.equal((await readdir(path.join(h.dataDir, 'staging'))).length, 1);
     node.kill('SIGKILL');
     assert.equal(await node.exited, null);
     const again = await start();
     const health = await again.client.health();
     assert.equal(health.records, 0);
-    assert.deepEqual(await readdir(path.join(dataDir, 'staging')), []);
+    assert.deepEqual(await readdir(path.join(h.dataDir, 'staging')), []);
     assert.deepEqual((await again.client.inventory()).entries, []);
     again.node.kill('SIGKILL');
     await again.node.exited;
@@ -97,7 +70,7 @@ describe('storage node restarts', () => {
   });
 
   it('GIVEN a folder left between the steps of a commit WHEN the node starts THEN a commit that had moved its bytes is finished and one that had not is undone', async () => {
-    const dir = path.join(root, 'crafted');
+    const dir = path.join(h.root, 'crafted');
     const first = await start(dir);
     const oldData = randomBytes(10_000);
     const old = objectRecord('moved', 1, oldData.length);
@@ -166,25 +139,23 @@ describe('storage node restarts', () => {
   it('GIVEN a registry, a folder in use or an unreadable token WHEN starting THEN the group is registered and removed, and failures are coded with the log tail', async () => {
     const seen: string[] = [];
     const registry = { add: (pgid: number) => seen.push(`+${pgid}`), remove: (pgid: number) => seen.push(`-${pgid}`) };
-    const node = await startStorageNode({ dataDir, zone: 'local-1c', tokenFile, registry });
-    running.add(node);
+    const node = await startStorageNode({ dataDir: h.dataDir, zone: 'local-1c', tokenFile: h.tokenFile, registry });
+    h.adopt(node);
     assert.deepEqual(seen, [`+${node.pid}`]);
-    await assert.rejects(startStorageNode({ dataDir, zone: 'local-1c', tokenFile }), (e: unknown) => isHastackError(e) && e.code === 'HASTACK_STORAGE_START_FAILED' && /HASTACK_STORAGE_DATA_DIR_IN_USE/.test(e.message));
+    await assert.rejects(startStorageNode({ dataDir: h.dataDir, zone: 'local-1c', tokenFile: h.tokenFile }), (e: unknown) => isHastackError(e) && e.code === 'HASTACK_STORAGE_START_FAILED' && /HASTACK_STORAGE_DATA_DIR_IN_USE/.test(e.message));
     await node.stop();
-    running.delete(node);
     assert.deepEqual(seen, [`+${node.pid}`, `-${node.pid}`]);
     assert.equal(groupAlive(node.pid), false);
-    await assert.rejects(startStorageNode({ dataDir, zone: 'local-1c', tokenFile: path.join(root, 'missing') }), (e: unknown) => isHastackError(e) && e.code === 'HASTACK_STORAGE_START_FAILED' && /HASTACK_STORAGE_TOKEN_UNREADABLE/.test(e.message));
+    await assert.rejects(startStorageNode({ dataDir: h.dataDir, zone: 'local-1c', tokenFile: path.join(h.root, 'missing') }), (e: unknown) => isHastackError(e) && e.code === 'HASTACK_STORAGE_START_FAILED' && /HASTACK_STORAGE_TOKEN_UNREADABLE/.test(e.message));
   });
 
   it('GIVEN a paused node WHEN a metadata call or a byte stream waits on it THEN each fails with a timeout code instead of hanging', async () => {
-    const { node, client } = await start(path.join(root, 'paused'));
+    const { node, client } = await start(path.join(h.root, 'paused'));
     const data = randomBytes(8 * 1024 * 1024);
     const record = objectRecord('slow', 1, data.length);
     const staged = await client.stage(data);
     await client.commit({ stageId: staged.stageId, record });
-    const quick = new NodeClient({ url: node.url, token, zone: 'local-1c', timeoutMs: 300, stallTimeoutMs: 500 });
-    clients.push(quick);
+    const quick = h.client(node.url, { timeoutMs: 300, stallTimeoutMs: 500 });
     const stream = await quick.data(recordIdentity(record));
     const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
     stream.pause();
