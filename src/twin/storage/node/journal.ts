@@ -239,9 +239,9 @@ async function createSegment(dir: string, n: number): Promise<Segment> {
 /** Once its commits have written their files: fsyncs those files and folders, then deletes the segment. */
 async function checkpoint(segment: Segment): Promise<void> {
   await segment.quiet();
+  await segment.fh.close().catch(() => undefined);
   for (const file of segment.files) await fsyncIfPresent(file);
   for (const dir of segment.dirs) await fsyncPath(dir);
-  await segment.fh.close().catch(() => undefined);
   await rm(segment.file, { force: true });
 }
 
