@@ -29,8 +29,6 @@ export interface NodeClientOptions {
 
 export interface StageOptions {
   readonly checksum?: ChecksumAlgorithm;
-  /** Skip the MD5 (when the caller has its own and compares replicas by `checksum`). @default true */
-  readonly md5?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -104,8 +102,7 @@ export class NodeClient {
    * destroyed, the stream stalls or the signal aborts.
    */
   stageStream(opts: StageOptions = {}): { body: Writable; done: Promise<StageResult> } {
-    const query = new URLSearchParams({ ...(opts.checksum === undefined ? {} : { checksum: opts.checksum }), ...(opts.md5 === false ? { md5: '0' } : {}) }).toString();
-    return this.#upload<StageResult>('/stage', query, opts.signal);
+    return this.#upload<StageResult>('/stage', opts.checksum === undefined ? '' : `checksum=${opts.checksum}`, opts.signal);
   }
 
   /**

@@ -127,18 +127,16 @@ function health(ctx: ApiContext, _req: http.IncomingMessage, res: http.ServerRes
 
 async function stage(ctx: ApiContext, req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): Promise<void> {
   const checksum = checksumParam(q);
-  const md5 = q.get('md5');
-  if (md5 !== null && md5 !== '0' && md5 !== '1') throw invalid('query parameter md5', md5, '0 (skip the MD5) or 1');
   let staged;
   try {
-    staged = await ctx.store.staging.receive(req as AsyncIterable<Buffer>, { md5: md5 !== '0', ...(checksum === undefined ? {} : { checksum }) });
+    staged = await ctx.store.staging.receive(req as AsyncIterable<Buffer>, checksum === undefined ? {} : { checksum });
   } catch (err) {
     throw incompleteBody(ctx, req, err);
   }
   const body: StageResult = {
     stageId: staged.id,
     size: staged.size,
-    ...(staged.md5 !== undefined ? { md5: staged.md5 } : {}),
+    md5: staged.md5!,
     ...(staged.checksum !== undefined ? { checksum: staged.checksum } : {}),
   };
   sendJson(res, 200, body);

@@ -5,7 +5,7 @@
  * `{ "code": "HASTACK_STORAGE_…", "message": "…" }` with a 4xx/5xx status.
  *
  *   GET  /health                      → NodeHealth
- *   POST /stage?checksum=&md5=0|1  body=bytes → StageResult  bytes fsynced in staging, invisible
+ *   POST /stage?checksum=   body=bytes → StageResult  bytes fsynced in staging, invisible
  *   POST /commit           CommitRequest → CommitResult    makes a record durable and visible
  *   POST /put?size=&checksum=  body=bytes+trailer → PutResult   stage and commit in one request:
  *                                        `size` bytes, then the JSON trailer { record, checksum };
@@ -53,8 +53,8 @@ export interface NodeHealth {
 export interface StageResult {
   readonly stageId: string;
   readonly size: number;
-  /** Hex MD5 of the bytes as the node wrote them; absent when the request said `md5=0`. */
-  readonly md5?: string;
+  /** Hex MD5 of the bytes as the node wrote them. */
+  readonly md5: string;
   /** Present when the stage request named `?checksum=<ALGORITHM>`: base64. */
   readonly checksum?: string;
 }

@@ -51,7 +51,6 @@ export interface InlineBytes {
   readonly data: Buffer;
   readonly blockSize: number;
   readonly crcs: readonly number[];
-  readonly md5?: string;
 }
 
 export class ReplicaStore {
@@ -272,7 +271,7 @@ export class ReplicaStore {
       const hash = existing?.hash ?? identityHash(id);
       const files = replicaFilesByHash(this.dataDir, hash);
       const meta: ReplicaMeta =
-        bytes === undefined ? { record } : { record, blockSize: bytes.blockSize, crcs: bytes.crcs, ...(bytes.md5 !== undefined ? { md5: bytes.md5 } : {}) };
+        bytes === undefined ? { record } : { record, blockSize: bytes.blockSize, crcs: bytes.crcs };
       const text = encodeMeta(meta);
       let ticket;
       try {
