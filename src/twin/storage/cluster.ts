@@ -41,6 +41,11 @@ export interface WriteOptions {
   readonly size: number;
   /** The flexible checksum to compute (and have every node check). */
   readonly checksum?: ChecksumAlgorithm;
+  /**
+   * The caller's own value of that checksum, known once the source ended (a verified payload
+   * computed it): the bytes are then not hashed again here. Rejecting refuses the write.
+   */
+  readonly checksumValue?: () => Promise<string>;
   /** @default true */
   readonly md5?: boolean;
 }
@@ -233,11 +238,11 @@ export class StorageCluster {
       return { member: m, sink, done };
     });
     const md5 = opts.md5 === false ? undefined : createHash('md5');
-    const sum = createChecksummer(algorithm);
+    const sum = opts.checksumValue === undefined ? createChecksummer(algorithm) : undefined;
     let size = 0;
     const digestChunk = (chunk: Buffer): void => {
       md5?.update(chunk);
-      sum.update(chunk);
+      sum?.update(chunk);
       size += chunk.length;
     };
     source.on('data', digestChunk);
@@ -252,10 +257,11 @@ export class StorageCluster {
       source.off('data', digestChunk);
     }
     const running = puts.filter((p) => live.includes(p.sink));
-    const checksum = sum.digest().toString('base64');
+    let checksum: string;
     let record: R;
     try {
       if (size !== opts.size) throw new S3Error('InternalError', `We encountered an internal error. Please try again. (the source gave ${size} of the ${opts.size} bytes announced)`);
+      checksum = sum === undefined ? await opts.checksumValue!() : sum.digest().toString('base64');
       record = await finish({ size, ...(md5 === undefined ? {} : { md5: md5.digest('hex') }), ...(opts.checksum === undefined ? {} : { checksum }) });
     } catch (e) {
       controller.abort();

@@ -16,9 +16,9 @@ import type { BucketRecord } from '../../storage/records.ts';
 import { bucketOf, headerOf, keyOf, type GatewayParts, type RequestContext } from './context.ts';
 
 /**
- * Streams the request's verified payload to every replica. The replicas check the payload's
- * flexible checksum (the client's, or CRC32) against the endpoint's; the ETag's MD5 is computed
- * once, here. `build` makes the record to commit.
+ * Streams the request's verified payload to every replica. Every replica checks the bytes it got
+ * against the payload's verified flexible checksum (the client's, or CRC32); that checksum and the
+ * ETag's MD5 are computed once, by the payload check. `build` makes the record to commit.
  */
 export async function writePayload<R extends StoredRecord>(
   ctx: RequestContext,
@@ -35,13 +35,13 @@ export async function writePayload<R extends StoredRecord>(
     body,
     async (digest) => {
       const payload = await result;
-      if (payload.checksum === undefined || payload.checksum.value !== digest.checksum || payload.size !== digest.size) {
+      if (payload.checksum === undefined || payload.size !== digest.size) {
         // The bytes written to the replicas are not the ones the endpoint verified: never acknowledge that.
         throw new S3Error('InternalError', 'We encountered an internal error. Please try again. (the storage replicas did not receive the bytes sent)');
       }
       return build(payload as PayloadResult & { checksum: NonNullable<PayloadResult['checksum']> }, Buffer.from(payload.md5Base64, 'base64').toString('hex'));
     },
-    { size, checksum: algorithm, md5: false },
+    { size, checksum: algorithm, md5: false, checksumValue: async () => (await result).checksum!.value },
   );
 }
 
