@@ -7,10 +7,10 @@
  * Up to INLINE_MAX_BYTES are held in memory and committed through the journal; more are staged
  * to a file (flat memory) and committed with fsyncs.
  */
-import { createChecksummer, type ChecksumAlgorithm } from '../../s3/checksums.ts';
+import type { ChecksumAlgorithm } from '../../s3/checksums.ts';
 import { storageError } from '../errors.ts';
 import { hasData, type PartRecord, type VersionRecord } from '../records.ts';
-import { BLOCK_SIZE, BlockCrcs } from './blocks.ts';
+import { BLOCK_SIZE, StoredDigest } from './blocks.ts';
 import { MAX_JSON_BYTES } from './http-io.ts';
 import type { PutResult } from './protocol.ts';
 import { checkRecord, invalid, isObject } from './record-check.ts';
@@ -52,11 +52,10 @@ export async function receivePut(body: AsyncIterable<Buffer>, staging: Staging, 
       const staged = await writer!.finish();
       return { size, checksum: staged.checksum!, trailer: rest, bytes: { staged } };
     }
-    const sum = createChecksummer(algorithm);
-    sum.update(inline);
-    const crcs = new BlockCrcs(BLOCK_SIZE);
-    crcs.update(inline);
-    return { size, checksum: sum.digest().toString('base64'), trailer: rest, bytes: { inline: { data: inline, blockSize: BLOCK_SIZE, crcs: crcs.finish() } } };
+    const digest = new StoredDigest(algorithm);
+    digest.update(inline);
+    const { crcs, checksum } = digest.finish();
+    return { size, checksum: checksum!, trailer: rest, bytes: { inline: { data: inline, blockSize: BLOCK_SIZE, crcs } } };
   } catch (err) {
     await writer?.destroy();
     throw err;

@@ -7,8 +7,8 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { createChecksummer, type ChecksumAlgorithm, type Checksummer } from '../../s3/checksums.ts';
-import { BLOCK_SIZE, BlockCrcs } from './blocks.ts';
+import type { ChecksumAlgorithm } from '../../s3/checksums.ts';
+import { BLOCK_SIZE, StoredDigest } from './blocks.ts';
 import { STAGING_DIR, stagingFile } from './layout.ts';
 
 const FLUSH_BYTES = 1024 * 1024;
@@ -41,8 +41,7 @@ export class StageWriter {
   readonly #fh: FileHandle;
   readonly #staging: Staging;
   readonly #md5: Hash | undefined;
-  readonly #checksum: Checksummer | undefined;
-  readonly #crcs = new BlockCrcs(BLOCK_SIZE);
+  readonly #digest: StoredDigest;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #size = 0;
@@ -56,7 +55,7 @@ export class StageWriter {
     this.file = file;
     this.#fh = fh;
     this.#md5 = opts.md5 === false ? undefined : createHash('md5');
-    this.#checksum = opts.checksum === undefined ? undefined : createChecksummer(opts.checksum);
+    this.#digest = new StoredDigest(opts.checksum);
   }
 
   static async create(staging: Staging, opts: StageWriterOptions): Promise<StageWriter> {
@@ -73,8 +72,7 @@ export class StageWriter {
   async write(chunk: Buffer): Promise<void> {
     if (chunk.length === 0) return;
     this.#md5?.update(chunk);
-    this.#checksum?.update(chunk);
-    this.#crcs.update(chunk);
+    this.#digest.update(chunk);
     this.#size += chunk.length;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
@@ -91,15 +89,16 @@ export class StageWriter {
     await this.#flush();
     await this.#fh.sync();
     await this.#fh.close();
+    const { crcs, checksum } = this.#digest.finish();
     const staged: StagedBytes = {
       id: this.id,
       file: this.file,
       size: this.#size,
       blockSize: BLOCK_SIZE,
-      crcs: this.#crcs.finish(),
+      crcs,
       readyAt: Date.now(),
       ...(this.#md5 !== undefined ? { md5: this.#md5.digest('hex') } : {}),
-      ...(this.#checksum !== undefined ? { checksum: this.#checksum.digest().toString('base64') } : {}),
+      ...(checksum !== undefined ? { checksum } : {}),
     };
     this.#staging.hold(staged);
     return staged;
