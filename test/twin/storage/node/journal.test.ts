@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { isHastackError } from '../../../../src/errors.ts';
 import { createChecksummer } from '../../../../src/twin/s3/checksums.ts';
 import { NodeClient, putTrailer } from '../../../../src/twin/storage/node-client.ts';
-import { decodeEntries, encodeEntry } from '../../../../src/twin/storage/node/journal.ts';
+import { decodeEntries, encodeEntry, Journal, segmentFiles } from '../../../../src/twin/storage/node/journal.ts';
 import { replicaFiles } from '../../../../src/twin/storage/node/layout.ts';
 import { INLINE_MAX_BYTES } from '../../../../src/twin/storage/node/store.ts';
 import { recordIdentity, type VersionRecord } from '../../../../src/twin/storage/records.ts';
@@ -68,6 +69,40 @@ describe('journal entries', () => {
     assert.equal(out.torn, damaged.length - secondStart);
   });
 });
+
+describe('journal segments', () => {
+  it('GIVEN a segment past its size WHEN more is appended THEN appends move to a new segment, and the old one is deleted only once its commits settled', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hastack-journal-segments-'));
+    try {
+      const journal = await Journal.open(dir, { segmentBytes: 1000 });
+      const first = await Promise.all([journal.append('{"n":1}', randomBytes(600)), journal.append('{"n":2}', randomBytes(600))]);
+      const later = await journal.append('{"n":3}', randomBytes(10));
+      const files = (await segmentFiles(dir)).map((f) => path.basename(f));
+      assert.deepEqual(files, ['0000000000000001.log', '0000000000000002.log'], 'sealed at 1000 bytes; the next entry went to segment 2');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await segmentFiles(dir)).length, 2, 'segment 1 waits for its commits to write their files');
+      const written = path.join(dir, 'written');
+      await writeFile(written, 'x');
+      for (const t of first) t.settle([written, path.join(dir, 'gone-since')], dir);
+      await waitUntil(async () => (await segmentFiles(dir)).length === 1);
+      assert.deepEqual((await segmentFiles(dir)).map((f) => path.basename(f)), ['0000000000000002.log']);
+      later.settle([], undefined);
+      await journal.close();
+      assert.deepEqual(await segmentFiles(dir), [], 'a clean close checkpoints the last segment too');
+      await assert.rejects(journal.append('{}', undefined), /closed/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function waitUntil(ok: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('storage node journal and /put', () => {
   const harness = storageNodeHarness('hastack-journal-', 'local-1a');
