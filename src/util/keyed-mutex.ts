@@ -7,6 +7,11 @@
 export class KeyedMutex {
   readonly #tails = new Map<string, Promise<void>>();
 
+  /** Whether a section of `key` is running or waiting (a synchronous reader then takes its turn with run()). */
+  held(key: string): boolean {
+    return this.#tails.has(key);
+  }
+
   /** Runs fn once every earlier section of the same key has finished. */
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.#tails.get(key);

@@ -3,7 +3,7 @@
  * thin shell over the replica store and its index. Bad requests get a coded 4xx and change
  * nothing; the process keeps serving whatever a client sends.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.ts';
 import { storageError } from '../errors.ts';
@@ -77,7 +77,7 @@ const ROUTES: Readonly<Record<string, Handler>> = {
 
 /** The request listener of a node's HTTP server. */
 export function createRequestHandler(ctx: ApiContext): (req: http.IncomingMessage, res: http.ServerResponse) => void {
-  const expected = digestToken(`Bearer ${ctx.token}`);
+  const expected = Buffer.from(`Bearer ${ctx.token}`);
   return (req, res) => {
     const url = req.url ?? '/';
     const qAt = url.indexOf('?');
@@ -89,7 +89,7 @@ export function createRequestHandler(ctx: ApiContext): (req: http.IncomingMessag
       sendError(req, res, coded);
     };
     try {
-      if (!timingSafeEqual(digestToken(req.headers.authorization ?? ''), expected)) {
+      if (!tokenMatches(req.headers.authorization, expected)) {
         throw storageError('HASTACK_STORAGE_UNAUTHORIZED', 'the authorization header is missing or carries a wrong token; expected "Bearer <token from the token file>"');
       }
       if (ctx.stopping()) throw storageError('HASTACK_STORAGE_SHUTTING_DOWN', `the storage node of zone ${ctx.zone} is stopping`);
@@ -103,8 +103,11 @@ export function createRequestHandler(ctx: ApiContext): (req: http.IncomingMessag
   };
 }
 
-function digestToken(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+/** Constant-time for a header of the right length (the token's length is no secret: every token has the same). */
+function tokenMatches(header: string | undefined, expected: Buffer): boolean {
+  if (header === undefined || header.length !== expected.length) return false;
+  const got = Buffer.from(header, 'latin1');
+  return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
 function notFound(message: string) {
@@ -185,18 +188,22 @@ async function data(ctx: ApiContext, _req: http.IncomingMessage, res: http.Serve
   const id = requiredParam(q, 'id');
   const startParam = countParam(q, 'start', 0, Number.MAX_SAFE_INTEGER);
   const endParam = countParam(q, 'end', 0, Number.MAX_SAFE_INTEGER);
+  const small = ctx.store.readSmall(id);
+  if (small === undefined) throw notFound(`no bytes for ${JSON.stringify(id)}`);
+  if (small !== 'use-open') {
+    const size = small.data.length;
+    const [start, end] = byteRange(startParam, endParam, size);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': Math.max(0, end - start + 1), 'x-hastack-seq': small.entry.meta.record.seq, 'x-hastack-size': size });
+    res.end(start === 0 && end === size - 1 ? small.data : small.data.subarray(start, end + 1));
+    return;
+  }
   const opened = await ctx.store.openForRead(id);
   if (opened === undefined) throw notFound(`no bytes for ${JSON.stringify(id)}`);
   const { entry, fh, layout } = opened;
   try {
     const record = entry.meta.record as VersionRecord | PartRecord;
     const size = record.size;
-    const start = startParam ?? 0;
-    const end = endParam ?? size - 1;
-    const ranged = startParam !== undefined || endParam !== undefined;
-    if (ranged && (start > end || end >= size)) {
-      throw storageError('HASTACK_STORAGE_RANGE_INVALID', `range ${start}-${end} does not fit an object of ${size} bytes; expected start <= end < ${size}`);
-    }
+    const [start, end] = byteRange(startParam, endParam, size);
     res.writeHead(200, {
       'content-type': 'application/octet-stream',
       'content-length': Math.max(0, end - start + 1),
@@ -229,6 +236,17 @@ async function data(ctx: ApiContext, _req: http.IncomingMessage, res: http.Serve
   } finally {
     await fh.close();
   }
+}
+
+/** The inclusive range asked for (all bytes when neither end is given); refused if it does not fit. */
+function byteRange(startParam: number | undefined, endParam: number | undefined, size: number): [number, number] {
+  const start = startParam ?? 0;
+  const end = endParam ?? size - 1;
+  const ranged = startParam !== undefined || endParam !== undefined;
+  if (ranged && (start > end || end >= size)) {
+    throw storageError('HASTACK_STORAGE_RANGE_INVALID', `range ${start}-${end} does not fit an object of ${size} bytes; expected start <= end < ${size}`);
+  }
+  return [start, end];
 }
 
 class ResponseClosed extends Error {}

@@ -6,7 +6,9 @@
  *
  * The journal is a series of segments `journal/<n>.log`. When a segment passes its size, appends
  * move to a new one and the old one is checkpointed: once every commit written to it has put its
- * files in place, those files and their folders are fsynced and the segment is deleted. At start,
+ * files in place, those files and their folders are made durable — by one syncfs of the node's
+ * filesystem (sync-filesystem.ts; a node's data folder is one filesystem), or an fsync each where
+ * syncfs cannot be reached — and the segment is deleted. At start,
  * journal-replay.ts applies whatever segments remain, so a crash (of the process or the machine)
  * loses no answered commit.
  *
@@ -14,9 +16,11 @@
  * the meta JSON (meta.ts), the bytes. A torn last entry (a crash mid-append) fails its CRC or its
  * length and ends the segment there; it was never answered.
  */
-import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import fs, { closeSync, openSync, writeSync, writevSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncPath } from '../../../util/fsync-path.ts';
+import { probeSyncMethod, syncPaths, type SyncMethod } from '../../../util/sync-filesystem.ts';
 import { createChecksummer } from '../../s3/checksums.ts';
 import { crc32 } from './blocks.ts';
 
@@ -91,28 +95,26 @@ export interface JournalTicket {
   settle(files: readonly string[], dir: string | undefined): void;
 }
 
-interface Pending {
-  readonly parts: Buffer[];
-  readonly bytes: number;
-  readonly resolve: (t: JournalTicket) => void;
-  readonly reject: (e: unknown) => void;
-}
-
 class Segment {
   readonly files = new Set<string>();
   readonly dirs = new Set<string>();
-  /** Tickets handed out and not settled yet. */
+  /** Entries written and not settled yet (waiting for their sync, or for their commit's files). */
   open = 0;
+  /** Whether the segment's name is durable in the journal folder (fsynced after creation). */
+  named: boolean;
+  /** Bytes written to it. */
+  size = 0;
   #settled: (() => void) | undefined;
 
   constructor(
     readonly file: string,
-    readonly fh: FileHandle,
-    public size: number,
-  ) {}
+    readonly fd: number,
+    named: boolean,
+  ) {
+    this.named = named;
+  }
 
   ticket(): JournalTicket {
-    this.open++;
     let done = false;
     return {
       settle: (files, dir) => {
@@ -120,12 +122,17 @@ class Segment {
         done = true;
         for (const f of files) this.files.add(f);
         if (dir !== undefined) this.dirs.add(dir);
-        if (--this.open === 0) this.#settled?.();
+        this.release();
       },
     };
   }
 
-  /** Resolves once every ticket is settled. */
+  /** One entry fewer to wait for. */
+  release(): void {
+    if (--this.open === 0) this.#settled?.();
+  }
+
+  /** Resolves once every entry written is settled. */
   quiet(): Promise<void> {
     if (this.open === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -134,24 +141,41 @@ class Segment {
   }
 }
 
+interface Waiter {
+  /** The entry's number: it is durable once a sync that began after it was written completes. */
+  readonly n: number;
+  readonly segment: Segment;
+  readonly resolve: (t: JournalTicket) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * Appends are written at once (a page-cache write, no thread hop); durability comes from a sync
+ * loop that fdatasyncs whatever was written since its last turn, so every commit that arrived
+ * during one fdatasync is covered by the next (group commit).
+ */
 export class Journal {
   readonly #dir: string;
   readonly #segmentBytes: number;
+  readonly #method: SyncMethod;
   #segment: Segment;
   #next: number;
-  #pending: Pending[] = [];
-  #flushing = false;
-  #flushRun: Promise<void> = Promise.resolve();
+  #written = 0;
+  #waiters: Waiter[] = [];
+  readonly #dirty = new Set<Segment>();
+  #syncing = false;
+  #syncRun: Promise<void> = Promise.resolve();
   #closed = false;
   #checkpoints: Promise<void> = Promise.resolve();
   #syncs = 0;
   #appends = 0;
 
-  private constructor(dir: string, segment: Segment, next: number, segmentBytes: number) {
+  private constructor(dir: string, segment: Segment, next: number, segmentBytes: number, method: SyncMethod) {
     this.#dir = dir;
     this.#segment = segment;
     this.#next = next;
     this.#segmentBytes = segmentBytes;
+    this.#method = method;
   }
 
   /** Starts a new segment after `after` (the greatest segment number seen, replayed and removed). */
@@ -159,8 +183,11 @@ export class Journal {
     const dir = path.join(dataDir, JOURNAL_DIR);
     await mkdir(dir, { recursive: true });
     const n = (opts.after ?? 0) + 1;
-    const segment = await createSegment(dir, n);
-    return new Journal(dir, segment, n + 1, opts.segmentBytes ?? SEGMENT_BYTES);
+    const segment = createSegment(dir, n);
+    // The new file's name must be durable before an entry in it counts as durable.
+    await fsyncPath(dir);
+    segment.named = true;
+    return new Journal(dir, segment, n + 1, opts.segmentBytes ?? SEGMENT_BYTES, await probeSyncMethod(dir));
   }
 
   /** Entries made durable so far. */
@@ -173,91 +200,116 @@ export class Journal {
     return this.#syncs;
   }
 
+  /** How a checkpoint makes the journaled files durable: one syncfs, or an fsync per file. */
+  get checkpointMethod(): SyncMethod {
+    return this.#method;
+  }
+
   /** Appends an entry; resolves once it is durable, with the ticket the commit settles after writing its files. */
   append(meta: string, data: Buffer | undefined): Promise<JournalTicket> {
     if (this.#closed) return Promise.reject(new Error('the journal is closed'));
     const parts = encodeEntry(meta, data);
-    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    let segment: Segment;
+    try {
+      if (this.#segment.size >= this.#segmentBytes) this.#rotate();
+      segment = this.#segment;
+      segment.size += writeAllSync(segment.fd, parts, segment.size);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    segment.open++;
+    this.#dirty.add(segment);
+    const n = ++this.#written;
     return new Promise((resolve, reject) => {
-      this.#pending.push({ parts, bytes, resolve, reject });
-      if (!this.#flushing) this.#flushRun = this.#flush();
+      this.#waiters.push({ n, segment, resolve, reject });
+      if (!this.#syncing) {
+        this.#syncing = true;
+        this.#syncRun = this.#syncLoop();
+      }
     });
   }
 
   /** Refuses new appends, waits for those and checkpoints under way, then checkpoints the current segment too. */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#flushRun;
+    await this.#syncRun;
     await this.#checkpoints;
-    await checkpoint(this.#segment);
+    await checkpoint(this.#segment, this.#method);
   }
 
-  async #flush(): Promise<void> {
-    this.#flushing = true;
+  async #syncLoop(): Promise<void> {
     try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending;
-        this.#pending = [];
-        const segment = this.#segment;
+      let synced = 0;
+      while (synced < this.#written) {
+        const target = this.#written;
+        const segments = [...this.#dirty];
+        this.#dirty.clear();
+        let failure: unknown;
         try {
-          await writeAll(segment.fh, batch.flatMap((p) => p.parts), segment.size);
-          await segment.fh.datasync();
+          for (const s of segments) {
+            if (!s.named) {
+              await fsyncPath(this.#dir);
+              s.named = true;
+            }
+            await fdatasync(s.fd);
+          }
           this.#syncs++;
         } catch (err) {
-          for (const p of batch) p.reject(err);
-          continue;
+          failure = err;
         }
-        segment.size += batch.reduce((n, p) => n + p.bytes, 0);
-        this.#appends += batch.length;
-        for (const p of batch) p.resolve(segment.ticket());
-        if (segment.size >= this.#segmentBytes) await this.#rotate();
+        synced = target;
+        const due = this.#waiters.filter((w) => w.n <= target);
+        this.#waiters = this.#waiters.filter((w) => w.n > target);
+        for (const w of due) {
+          if (failure === undefined) {
+            this.#appends++;
+            w.resolve(w.segment.ticket());
+          } else {
+            w.segment.release();
+            w.reject(failure);
+          }
+        }
       }
     } finally {
-      this.#flushing = false;
+      this.#syncing = false;
     }
   }
 
-  async #rotate(): Promise<void> {
+  /** Moves appends to a new segment (its name is made durable by the next sync) and checkpoints the old one. */
+  #rotate(): void {
     const sealed = this.#segment;
-    try {
-      this.#segment = await createSegment(this.#dir, this.#next++);
-    } catch {
-      return; // keep appending to the sealed one; the next flush tries again
-    }
-    this.#checkpoints = this.#checkpoints.then(() => checkpoint(sealed)).catch(() => undefined);
+    this.#segment = createSegment(this.#dir, this.#next++);
+    this.#checkpoints = this.#checkpoints.then(() => checkpoint(sealed, this.#method)).catch(() => undefined);
   }
 }
 
-async function createSegment(dir: string, n: number): Promise<Segment> {
+function createSegment(dir: string, n: number): Segment {
   const file = path.join(dir, `${String(n).padStart(16, '0')}.log`);
-  const fh = await open(file, 'wx', 0o600);
-  // The new file's name must be durable before an entry in it counts as durable.
-  await fsyncPath(dir);
-  return new Segment(file, fh, 0);
+  return new Segment(file, openSync(file, 'wx', 0o600), false);
 }
 
-/** Once its commits have written their files: fsyncs those files and folders, then deletes the segment. */
-async function checkpoint(segment: Segment): Promise<void> {
+/** Once its entries are settled: makes the files their commits wrote durable, then deletes the segment. */
+async function checkpoint(segment: Segment, method: SyncMethod): Promise<void> {
   await segment.quiet();
-  await segment.fh.close().catch(() => undefined);
-  for (const file of segment.files) await fsyncIfPresent(file);
-  for (const dir of segment.dirs) await fsyncPath(dir);
+  try {
+    closeSync(segment.fd);
+  } catch {
+    // closed by an earlier, failed checkpoint
+  }
+  await syncPaths(method, segment.file, segment.files, segment.dirs);
   await rm(segment.file, { force: true });
 }
 
-async function fsyncIfPresent(file: string): Promise<void> {
-  try {
-    await fsyncPath(file);
-  } catch (err) {
-    // Replaced or moved since: what took its place is durable on its own.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+function fdatasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err === null ? resolve() : reject(err))));
 }
 
-async function writeAll(fh: FileHandle, parts: Buffer[], position: number): Promise<void> {
+/** Writes every part at `position`; returns the bytes written. */
+function writeAllSync(fd: number, parts: Buffer[], position: number): number {
   const total = parts.reduce((n, p) => n + p.length, 0);
-  let written = (await fh.writev(parts, position)).bytesWritten;
-  if (written === total) return;
+  let written = writevSync(fd, parts, position);
+  if (written === total) return total;
   const all = Buffer.concat(parts);
-  while (written < total) written += (await fh.write(all, written, total - written, position + written)).bytesWritten;
+  while (written < total) written += writeSync(fd, all, written, total - written, position + written);
+  return total;
 }

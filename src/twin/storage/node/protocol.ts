@@ -46,8 +46,11 @@ export interface NodeHealth {
   /** Replicas the scrubber or a read found damaged and moved aside since start. */
   readonly quarantined: number;
   readonly scrub: { readonly passes: number; readonly lastPassAt: number | undefined; readonly bytesVerified: number };
-  /** Commits made durable through the journal since start, and the fdatasyncs that took. */
-  readonly journal: { readonly commits: number; readonly syncs: number };
+  /**
+   * Commits made durable through the journal since start, the fdatasyncs that took, and how a
+   * checkpoint makes the journaled files durable (one syncfs, or an fsync per file).
+   */
+  readonly journal: { readonly commits: number; readonly syncs: number; readonly checkpoint: 'syncfs' | 'fsync' };
 }
 
 export interface StageResult {

@@ -12,10 +12,12 @@
  *
  * Journaled (records without bytes, and bytes up to INLINE_MAX_BYTES held in memory): the meta and
  * the bytes are appended to the journal, durable with the commits grouped with them (journal.ts);
- * then the files are written without fsync and the index updated. journal-replay.ts rewrites them
+ * then the files are written without fsync (synchronously: small writes to the page cache cost
+ * less than a thread-pool hop each) and the index updated. journal-replay.ts rewrites them
  * at start if they did not reach the disk.
  */
-import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { HastackError } from '../../../errors.ts';
 import { parseChecksumAlgorithm } from '../../s3/checksums.ts';
@@ -26,7 +28,7 @@ import { writeFileDurably } from './durable-file.ts';
 import { KeyedMutex } from '../../../util/keyed-mutex.ts';
 import { ensureLayout, identityHash, metaNextFile, replicaFilesByHash, shardDir, STAGE_ID_PATTERN, stagingFile } from './layout.ts';
 import { encodeMeta, type ReplicaMeta } from './meta.ts';
-import type { AssembleRequest, AssembleResult, CommitResult } from './protocol.ts';
+import type { AssembleRequest, AssembleResult, CommitResult, NodeHealth } from './protocol.ts';
 import { moveDataToQuarantine } from './quarantine.ts';
 import { checkRecord, describe, invalid, isObject, requireCount, requireString } from './record-check.ts';
 import { Journal } from './journal.ts';
@@ -34,7 +36,7 @@ import { replayJournal } from './journal-replay.ts';
 import { RecordIndex, type IndexEntry } from './record-index.ts';
 import { recoverReplicas, type LogFn } from './recover.ts';
 import { Staging, type StagedBytes } from './staging.ts';
-import { DamagedReplicaError, readVerifiedBlocks, type BlockLayout } from './verified-read.ts';
+import { checkBlocks, DamagedReplicaError, readVerifiedBlocks, type BlockLayout } from './verified-read.ts';
 
 export interface OpenedReplica {
   readonly entry: IndexEntry;
@@ -101,8 +103,8 @@ export class ReplicaStore {
   }
 
   /** Journaled commits, and the fdatasyncs that made them durable (grouped: fewer syncs than commits under load). */
-  get journal(): { readonly commits: number; readonly syncs: number } {
-    return { commits: this.#journal.appends, syncs: this.#journal.syncs };
+  get journal(): NodeHealth['journal'] {
+    return { commits: this.#journal.appends, syncs: this.#journal.syncs, checkpoint: this.#journal.checkpointMethod };
   }
 
   /** Applies a commit request received as JSON (validated here). */
@@ -163,6 +165,49 @@ export class ReplicaStore {
       }
       return { entry, fh, layout: layoutOf(entry.meta) };
     });
+  }
+
+  /**
+   * A replica of at most INLINE_MAX_BYTES read whole and verified at once — no thread hop — when no
+   * commit or read of its identity holds the lock (a synchronous read cannot interleave with one
+   * that starts later). 'use-open' when it is larger or the lock is held: read it through
+   * openForRead. Undefined when the node holds no good bytes for the identity: a missing file, or
+   * one whose blocks fail their check, is quarantined.
+   */
+  readSmall(id: string): { entry: IndexEntry; data: Buffer } | 'use-open' | undefined {
+    const entry = this.#index.get(id);
+    if (entry === undefined || entry.damaged === true || !hasData(entry.meta.record)) return undefined;
+    const layout = layoutOf(entry.meta);
+    if (layout.size > INLINE_MAX_BYTES || this.#locks.held(id)) return 'use-open';
+    const data = Buffer.allocUnsafe(layout.size);
+    let got = 0;
+    let fd: number;
+    try {
+      fd = openSync(replicaFilesByHash(this.dataDir, entry.hash).data, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioFailed('opening a replica', err);
+      void this.quarantine(entry, 'data file missing').catch(() => undefined);
+      return undefined;
+    }
+    try {
+      while (got < data.length) {
+        const n = readSync(fd, data, got, data.length - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+    } catch (err) {
+      throw ioFailed('reading a replica', err);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      checkBlocks(data, got, layout);
+    } catch (err) {
+      if (!(err instanceof DamagedReplicaError)) throw err;
+      void this.quarantine(entry, `read: ${err.message}`).catch(() => undefined);
+      return undefined;
+    }
+    return { entry, data };
   }
 
   /** Moves a damaged replica aside and forgets it, unless a commit replaced it meanwhile. */
@@ -279,16 +324,17 @@ export class ReplicaStore {
       } catch (err) {
         throw ioFailed('journaling a record', err);
       }
+      // Small files in the page cache: written in place, without a thread hop per call.
       try {
         const held = existing !== undefined && existing.damaged !== true && hasData(existing.meta.record);
         if (bytes !== undefined && held) {
           // A reader may have the old bytes open: new bytes go in beside them, then take their name.
           const tmp = stagingFile(this.dataDir, randomBytes(16).toString('hex'));
-          await writeFile(tmp, bytes.data, { mode: 0o600 });
-          await rename(tmp, files.data);
-        } else if (bytes !== undefined) await writeFile(files.data, bytes.data, { mode: 0o600 });
-        else if (held) await rm(files.data, { force: true });
-        await writeFile(files.meta, text, { mode: 0o600 });
+          writeFileSync(tmp, bytes.data, { mode: 0o600 });
+          renameSync(tmp, files.data);
+        } else if (bytes !== undefined) writeFileSync(files.data, bytes.data, { mode: 0o600 });
+        else if (held) rmSync(files.data, { force: true });
+        writeFileSync(files.meta, text, { mode: 0o600 });
       } catch (err) {
         throw ioFailed('writing a journaled record', err);
       } finally {

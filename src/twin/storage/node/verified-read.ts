@@ -67,3 +67,18 @@ export async function* readVerifiedBlocks(fh: FileHandle, layout: BlockLayout, f
     }
   }
 }
+
+/**
+ * Checks blocks first..last of bytes read from a replica (`buf` holds the file from the start of
+ * block `first`; `got` of them were read): throws DamagedReplicaError at the first block that is
+ * short or fails its CRC32.
+ */
+export function checkBlocks(buf: Buffer, got: number, layout: BlockLayout, first = 0, last = layout.crcs.length - 1): void {
+  const base = first * layout.blockSize;
+  for (let b = first; b <= last; b++) {
+    const from = b * layout.blockSize - base;
+    const to = Math.min(layout.size, (b + 1) * layout.blockSize) - base;
+    if (got < to) throw new DamagedReplicaError(b, 'short');
+    if (crc32(buf.subarray(from, to)) !== layout.crcs[b]) throw new DamagedReplicaError(b, 'crc');
+  }
+}
