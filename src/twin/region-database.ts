@@ -326,7 +326,7 @@ export async function startRegionDatabase(o: RegionDatabaseOptions): Promise<Reg
       writerTarget: writer.targets()[0]?.name,
       readerTargets: (reader?.targets() ?? []).map((t) => t.name),
       synchronousStandbys: m.sync.members,
-      commitsRefused: m.sync.readOnly,
+      commitsRefused: controller.commitsRefused,
       waiting: controller.waiting,
       lastFailover: last === undefined ? undefined : { from: last.from, to: last.to, ms: last.ms, at: last.startedAt, planned: last.planned },
       nodes,

@@ -81,12 +81,21 @@ export class DatabaseController {
   #again = false;
   #stopped = false;
   #waiting: string | undefined;
+  /** Whether the primary refuses commits now (strict mode, no synchronous standby): set once a policy is in force, not when it is decided. */
+  #commitsRefused: boolean;
   readonly failovers: FailoverRecord[] = [];
   readonly #probeTimers = new Map<string, NodeJS.Timeout>();
   readonly #building = new Map<string, Promise<void>>();
 
   constructor(private readonly o: ControllerOptions) {
     this.#memory = o.memory;
+    // After a restart the last policy applied is still in the primary's configuration.
+    this.#commitsRefused = o.memory.sync.readOnly;
+  }
+
+  /** Whether commits are refused now: true only once the primary enforces it, false only once it accepts them again. */
+  get commitsRefused(): boolean {
+    return this.#commitsRefused;
   }
 
   get memory(): ClusterMemory {
@@ -427,6 +436,7 @@ export class DatabaseController {
     if (this.o.deployment === 'single-az') return;
     const standbys = members.length > 0 ? members : this.o.strict ? ['*'] : [];
     await applyCommitPolicy(primary, { standbys, mode: this.o.deployment === 'multi-az-cluster' ? 'any' : 'first', num: 1, readOnly });
+    this.#commitsRefused = readOnly;
   }
 
   #dataDir(name: string): string {
