@@ -188,6 +188,19 @@ export class StorageCluster {
     return this.currentFromVersions(bucket, key);
   }
 
+  /**
+   * readCurrent for a GET: each node asked also sends the record's bytes when they are small (up
+   * to 256 KiB, read and verified at once), so a small object is served without another request.
+   * `bytes` is set when a holder of the winning record sent them.
+   */
+  async readCurrentWithBytes(bucket: string, key: string): Promise<QuorumRead<VersionRecord> & { bytes?: Buffer }> {
+    const answers = await this.ask('read', this.readQuorum, (m) => m.client.currentWithBytes(bucket, key));
+    const top = this.resolveAnswers(answers.map((a) => ({ member: a.member, value: a.value?.record })));
+    if (top.record?.kind === 'tombstone') return this.currentFromVersions(bucket, key);
+    const bytes = answers.find((a) => a.value?.bytes !== undefined && top.holders.includes(a.member) && a.value.record.seq === top.record?.seq)?.value?.bytes;
+    return bytes === undefined ? top : { ...top, bytes };
+  }
+
   /** Every live version of a key, newest first, merged from a quorum (purged ones removed). */
   async readVersions(bucket: string, key: string): Promise<VersionRecord[]> {
     const answers = await this.ask('read', this.readQuorum, (m) => m.client.versions(bucket, key));

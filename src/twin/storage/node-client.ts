@@ -180,6 +180,20 @@ export class NodeClient {
     return this.#json('GET', `/current?bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}`, { absentOn404: true });
   }
 
+  /**
+   * The key's current version record, with its bytes when it is small and the node could read
+   * them at once (verified); without them, read them with data().
+   */
+  async currentWithBytes(bucket: string, key: string): Promise<{ record: VersionRecord; bytes: Buffer | undefined } | undefined> {
+    const body = await this.#call('GET', `/current?bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}&bytes=small`, { absentOn404: true });
+    if (body === undefined) return undefined;
+    const length = body.length >= 4 ? body.readUInt32BE(0) : -1;
+    if (length < 0 || 4 + length > body.length) throw this.#error('HASTACK_STORAGE_NODE_ERROR', '/current', `the answer holds ${body.length} bytes, too few for its record`);
+    const record = parseJson<VersionRecord>(body.subarray(4, 4 + length));
+    const bytes = body.subarray(4 + length);
+    return { record, bytes: record.kind === 'object' && bytes.length === record.size && bytes.length > 0 ? bytes : undefined };
+  }
+
   versions(bucket: string, key: string): Promise<VersionRecord[]> {
     return this.#json('GET', `/versions?bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}`);
   }

@@ -29,14 +29,22 @@ export function checkVersionId(versionId: string): void {
 
 /**
  * The object version to read: current (a delete marker there is NoSuchKey with the marker's
- * headers) or by id (NoSuchVersion if absent; a delete marker is 405, as S3 answers).
+ * headers) or by id (NoSuchVersion if absent; a delete marker is 405, as S3 answers). With
+ * `smallBytes`, a current version's bytes come along when they are small (see readCurrentWithBytes).
  */
-export async function findObject(parts: GatewayParts, bucket: string, key: string, versionId: string | null, method: string): Promise<QuorumRead<VersionRecord> & { record: VersionRecord }> {
+export async function findObject(
+  parts: GatewayParts,
+  bucket: string,
+  key: string,
+  versionId: string | null,
+  method: string,
+  opts: { smallBytes?: boolean } = {},
+): Promise<QuorumRead<VersionRecord> & { record: VersionRecord; bytes?: Buffer }> {
   if (versionId === null) {
-    const read = await parts.cluster.readCurrent(bucket, key);
+    const read = opts.smallBytes === true ? await parts.cluster.readCurrentWithBytes(bucket, key) : await parts.cluster.readCurrent(bucket, key);
     if (read.record === undefined) throw noSuchKey(key);
     if (read.record.kind === 'marker') throw noSuchKey(key, read.record);
-    return read as QuorumRead<VersionRecord> & { record: VersionRecord };
+    return read as QuorumRead<VersionRecord> & { record: VersionRecord; bytes?: Buffer };
   }
   checkVersionId(versionId);
   const read = await parts.cluster.readRecord<VersionRecord>(versionIdentity(bucket, key, versionId));

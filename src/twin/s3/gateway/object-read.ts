@@ -1,7 +1,8 @@
 /**
  * GetObject and HeadObject: conditional headers, one byte range or one part, response-* header
  * overrides, checksums on request; bytes stream from a replica that verifies every block it sends,
- * and move on to another replica if one fails mid-way.
+ * and move on to another replica if one fails mid-way. A small current version's bytes come with
+ * its record from the quorum read, verified by the node that sent them.
  */
 import { pipeline } from 'node:stream/promises';
 import { checkReadConditions, conditionError } from '../conditions.ts';
@@ -22,7 +23,7 @@ const OVERRIDES: Record<string, string> = {
 export async function getObject(ctx: RequestContext): Promise<void> {
   const bucket = ctx.parts.buckets.require(bucketOf(ctx));
   const key = keyOf(ctx);
-  const { record, holders } = await findObject(ctx.parts, bucket.bucket, key, ctx.route.query.get('versionId'), ctx.req.method ?? 'GET');
+  const { record, holders, bytes } = await findObject(ctx.parts, bucket.bucket, key, ctx.route.query.get('versionId'), ctx.req.method ?? 'GET', { smallBytes: ctx.req.method === 'GET' });
   const failed = conditionError(checkReadConditions(ctx.req.headers, record));
   if (failed !== undefined) {
     if (failed.code === 'NotModified') {
@@ -53,6 +54,10 @@ export async function getObject(ctx: RequestContext): Promise<void> {
   });
   if (ctx.req.method === 'HEAD' || length === 0) {
     ctx.res.end();
+    return;
+  }
+  if (bytes !== undefined) {
+    ctx.res.end(range === undefined ? bytes : bytes.subarray(range.start, range.end + 1));
     return;
   }
   const data = ctx.parts.cluster.openData(record, holders, range ?? { start: 0, end: record.size - 1 });

@@ -7,15 +7,15 @@ import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.ts';
 import { storageError } from '../errors.ts';
-import type { PartRecord, VersionRecord } from '../records.ts';
-import { asCoded, countParam, readJson, requiredParam, sendError, sendJson, sendLines } from './http-io.ts';
+import { recordIdentity, type PartRecord, type VersionRecord } from '../records.ts';
+import { asCoded, countParam, readJson, requiredParam, sendError, sendJson, sendLines, sendRecordWithBytes } from './http-io.ts';
 import { STAGE_ID_PATTERN } from './layout.ts';
 import type { NodeHealth, StageResult } from './protocol.ts';
 import { invalid, isObject } from './record-check.ts';
 import { commitPut, receivePut } from './put.ts';
 import type { LogFn } from './recover.ts';
 import type { Scrubber } from './scrubber.ts';
-import type { ReplicaStore } from './store.ts';
+import { INLINE_MAX_BYTES, type ReplicaStore } from './store.ts';
 import { BATCH_BLOCKS, DamagedReplicaError, readVerifiedBlocks } from './verified-read.ts';
 
 /** Records or entries per /list or /inventory page when no limit is given, and the most allowed. */
@@ -48,7 +48,11 @@ const ROUTES: Readonly<Record<string, Handler>> = {
   'GET /current': (ctx, _req, res, q) => {
     const r = ctx.store.index.current(requiredParam(q, 'bucket'), requiredParam(q, 'key'));
     if (r === undefined) throw notFound('no version of that key');
-    sendJson(res, 200, r);
+    const withBytes = q.get('bytes');
+    if (withBytes === null) return sendJson(res, 200, r);
+    if (withBytes !== 'small') throw invalid('query parameter bytes', withBytes, `small (the record's bytes too, when it has at most ${INLINE_MAX_BYTES})`);
+    const small = r.kind === 'object' ? ctx.store.readSmall(recordIdentity(r)) : undefined;
+    sendRecordWithBytes(res, r, typeof small === 'object' && small.entry.meta.record.seq === r.seq ? small.data : undefined);
   },
   'GET /versions': (ctx, _req, res, q) => sendJson(res, 200, ctx.store.index.versions(requiredParam(q, 'bucket'), requiredParam(q, 'key'))),
   'GET /data': data,

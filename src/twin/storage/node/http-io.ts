@@ -32,6 +32,18 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(text);
 }
 
+/**
+ * A record and, when the node could read them at once, its bytes, in one body: a u32 (big-endian)
+ * length of the record's JSON, the JSON, then the bytes (none when they did not come along).
+ */
+export function sendRecordWithBytes(res: http.ServerResponse, record: unknown, bytes: Buffer | undefined): void {
+  const json = Buffer.from(JSON.stringify(record));
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE(json.length, 0);
+  res.writeHead(200, { 'content-type': 'application/x-hastack-record', 'content-length': 4 + json.length + (bytes?.length ?? 0) });
+  res.end(bytes === undefined || bytes.length === 0 ? Buffer.concat([head, json]) : Buffer.concat([head, json, bytes]));
+}
+
 /** NDJSON: one JSON value per line. */
 export function sendLines(res: http.ServerResponse, lines: readonly unknown[]): void {
   let text = '';

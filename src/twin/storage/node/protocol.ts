@@ -15,6 +15,9 @@
  *   GET  /record?id=<identity> (recordIdentity, URL-encoded) → StoredRecord | 404
  *   GET  /current?bucket=&key=         → VersionRecord | 404   the key's greatest-seq version record
  *                                        (markers and tombstones included: the caller decides)
+ *   GET  /current?bucket=&key=&bytes=small → u32be JSON length, the VersionRecord's JSON, then its
+ *                                        bytes when it has at most 256 KiB and they read back
+ *                                        verified at once (else none: ask /data) | 404
  *   GET  /versions?bucket=&key=        → VersionRecord[]   every version record of one key, newest first
  *   GET  /data?id=<identity>&start=&end=  → bytes (inclusive end, both optional), each block
  *                                        verified before it is sent; a bad block ends the response

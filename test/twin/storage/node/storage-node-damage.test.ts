@@ -120,6 +120,35 @@ describe('storage node damage', () => {
     assert.deepEqual((await client.inventory()).entries.map((e) => e.id), [id]);
   });
 
+  it('GIVEN small and large objects WHEN the current record is asked for with its bytes THEN small ones come verified in the same answer, large ones and rotted ones do not, and a rotted one is quarantined', async () => {
+    const { node, client, put } = await start('small-read');
+    const small = randomBytes(4096);
+    const smallRecord = objectRecord('small', 10, small.length);
+    await put(smallRecord, small);
+    const large = randomBytes(300_000);
+    await put(objectRecord('large', 11, large.length), large);
+
+    const got = await client.currentWithBytes('dmg', 'small');
+    assert.deepEqual(got?.record, smallRecord);
+    assert.ok(got?.bytes?.equals(small), 'a small object comes with its record');
+    const big = await client.currentWithBytes('dmg', 'large');
+    assert.equal(big?.record.size, large.length);
+    assert.equal(big?.bytes, undefined, 'bytes above 256 KiB are read with /data');
+    assert.ok((await drain(await client.data(recordIdentity(objectRecord('large', 11, large.length))))).bytes.equals(large));
+    assert.equal(await client.currentWithBytes('dmg', 'absent'), undefined);
+
+    await corrupt(replicaFiles(node.dataDir, recordIdentity(smallRecord)).data, 100);
+    const rotted = await client.currentWithBytes('dmg', 'small');
+    assert.deepEqual(rotted?.record, smallRecord, 'the record is still known');
+    assert.equal(rotted?.bytes, undefined, 'bytes that fail their CRC32 are never sent');
+    await until('quarantine', async () => (await client.health()).quarantined === 1);
+    await assert.rejects(client.data(recordIdentity(smallRecord)), /not|404/i);
+    await assert.rejects(fetch(`${node.url}/current?bucket=dmg&key=small&bytes=all`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => {
+      if (r.status !== 400) throw new Error(`status ${r.status}`);
+      throw new Error((await r.json() as { message: string }).message);
+    }), /query parameter bytes.*"all".*expected small/);
+  });
+
   it('GIVEN a part whose file rotted WHEN an upload is assembled THEN that part is named missing, quarantined, and nothing is committed', async () => {
     const { node, client } = nodeA!;
     const parts = [randomBytes(400_000), randomBytes(400_000)];
