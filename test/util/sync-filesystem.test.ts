@@ -5,6 +5,17 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { probeSyncMethod, syncPaths } from '../../src/util/sync-filesystem.ts';
 
+/** Runs fn with PATH set to `dir` alone. */
+async function withPath<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env['PATH'];
+  process.env['PATH'] = dir;
+  try {
+    return await fn();
+  } finally {
+    process.env['PATH'] = saved;
+  }
+}
+
 describe('making many files durable at once', () => {
   const dirs: string[] = [];
   const tempDir = async (): Promise<string> => {
@@ -20,24 +31,12 @@ describe('making many files durable at once', () => {
     const bin = await tempDir();
     await writeFile(path.join(bin, 'sync'), '#!/bin/sh\necho "sync: unrecognized option --file-system" >&2\nexit 1\n');
     await chmod(path.join(bin, 'sync'), 0o755);
-    const saved = process.env['PATH'];
-    process.env['PATH'] = bin;
-    try {
-      assert.equal(await probeSyncMethod(bin), 'fsync');
-    } finally {
-      process.env['PATH'] = saved;
-    }
+    assert.equal(await withPath(bin, () => probeSyncMethod(bin)), 'fsync');
   });
 
   it('GIVEN no sync tool at all WHEN the method is probed THEN it is fsync', async () => {
     const empty = await tempDir();
-    const saved = process.env['PATH'];
-    process.env['PATH'] = empty;
-    try {
-      assert.equal(await probeSyncMethod(empty), 'fsync');
-    } finally {
-      process.env['PATH'] = saved;
-    }
+    assert.equal(await withPath(empty, () => probeSyncMethod(empty)), 'fsync');
   });
 
   it('GIVEN files, one of them gone meanwhile WHEN they are fsynced one by one THEN the gone one is skipped and a missing folder is an error', async () => {

@@ -10,7 +10,8 @@
  * filesystem (sync-filesystem.ts; a node's data folder is one filesystem), or an fsync each where
  * syncfs cannot be reached — and the segment is deleted. At start,
  * journal-replay.ts applies whatever segments remain, so a crash (of the process or the machine)
- * loses no answered commit.
+ * loses no answered commit. A failed fdatasync fails the commits it covered and moves appends to a
+ * new segment, so no answered entry sits behind pages that may not have reached the disk.
  *
  * Entry: u32le payload length, u32le CRC32 of the payload, then the payload: u32le meta length,
  * the meta JSON (meta.ts), the bytes. A torn last entry (a crash mid-append) fails its CRC or its
@@ -104,7 +105,10 @@ class Segment {
   named: boolean;
   /** Bytes written to it. */
   size = 0;
+  /** A sync of it failed: whatever follows may sit behind damaged pages, so appends move on. */
+  failed = false;
   #settled: (() => void) | undefined;
+  #closed = false;
 
   constructor(
     readonly file: string,
@@ -130,6 +134,12 @@ class Segment {
   /** One entry fewer to wait for. */
   release(): void {
     if (--this.open === 0) this.#settled?.();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeSync(this.fd);
   }
 
   /** Resolves once every entry written is settled. */
@@ -211,7 +221,7 @@ export class Journal {
     const parts = encodeEntry(meta, data);
     let segment: Segment;
     try {
-      if (this.#segment.size >= this.#segmentBytes) this.#rotate();
+      if (this.#segment.size >= this.#segmentBytes || this.#segment.failed) this.#rotate();
       segment = this.#segment;
       segment.size += writeAllSync(segment.fd, parts, segment.size);
     } catch (err) {
@@ -256,6 +266,7 @@ export class Journal {
           this.#syncs++;
         } catch (err) {
           failure = err;
+          for (const s of segments) s.failed = true;
         }
         synced = target;
         const due = this.#waiters.filter((w) => w.n <= target);
@@ -277,6 +288,7 @@ export class Journal {
 
   /** Moves appends to a new segment (its name is made durable by the next sync) and checkpoints the old one. */
   #rotate(): void {
+    // A failed segment is still checkpointed: its answered entries precede the failure.
     const sealed = this.#segment;
     this.#segment = createSegment(this.#dir, this.#next++);
     this.#checkpoints = this.#checkpoints.then(() => checkpoint(sealed, this.#method)).catch(() => undefined);
@@ -291,11 +303,7 @@ function createSegment(dir: string, n: number): Segment {
 /** Once its entries are settled: makes the files their commits wrote durable, then deletes the segment. */
 async function checkpoint(segment: Segment, method: SyncMethod): Promise<void> {
   await segment.quiet();
-  try {
-    closeSync(segment.fd);
-  } catch {
-    // closed by an earlier, failed checkpoint
-  }
+  segment.close();
   await syncPaths(method, segment.file, segment.files, segment.dirs);
   await rm(segment.file, { force: true });
 }
