@@ -230,6 +230,7 @@ export async function startRegionStorage(o: RegionStorageOptions): Promise<Regio
           records: s.health?.records,
           bytes: s.health?.bytes,
           quarantined: s.health?.quarantined,
+          journal: s.health?.journal,
         })),
       };
     },

@@ -98,6 +98,8 @@ export interface StorageNodeStatus {
   readonly bytes: number | undefined;
   /** Damaged replicas the node found (reads or scrubber) and moved aside since it started. */
   readonly quarantined: number | undefined;
+  /** Small commits made durable through the node's journal since it started, the fdatasyncs that took (fewer under load), and how its checkpoints flush files. */
+  readonly journal: { readonly commits: number; readonly syncs: number; readonly checkpoint: 'syncfs' | 'fsync' } | undefined;
 }
 
 export interface StorageStatus {

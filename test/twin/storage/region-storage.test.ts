@@ -58,6 +58,15 @@ describe('object storage in the twin', { timeout: 240_000 }, () => {
     assert.equal(await during.Body!.transformToString(), 'written during the outage');
   });
 
+  it('shows each storage node\'s journal: small writes committed through it, in fewer or as many fdatasyncs', async () => {
+    await Promise.all(Array.from({ length: 8 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: 'region-files', Key: `journaled/${i}`, Body: `small object ${i}` }))));
+    await waitFor('every node to report journaled commits', () => t.twin.status().storage!.nodes.every((n) => (n.journal?.commits ?? 0) >= 8), 10_000);
+    for (const n of t.twin.status().storage!.nodes) {
+      assert.ok(n.journal!.syncs <= n.journal!.commits, JSON.stringify(n.journal));
+      assert.ok(['syncfs', 'fsync'].includes(n.journal!.checkpoint), JSON.stringify(n.journal));
+    }
+  });
+
   it('restarts a killed storage node by itself', async () => {
     const pid = t.twin.status().storage!.nodes[0]!.pid;
     assert.match(t.twin.storageKillNode('local-1a'), /killed storage node in local-1a/);
