@@ -383,8 +383,9 @@ function memoryTable(h: Store, r: Store, hwm: Map<number, number | undefined>): 
 
 /**
  * CPU ms this machine takes, per 8 MiB, for the work every 8 MiB PUT needs in some store: each digest,
- * and writing a copy into a new file (one copy per 1 MiB write call, kept, so the page cache grows
- * as it does under load). Medians of 5.
+ * and writing a copy into a new file in 1 MiB writes (five files, kept until all are written).
+ * Medians of 5. Measured after the stores stopped, so the page cache may reuse the pages they
+ * freed: the file figure is the cheap case.
  */
 function machineCostsMs(dir: string): { md5: number; sha256: number; crc32: number; fileWrite: number } {
   const data = randomBytes(8 * 1024 * 1024);
