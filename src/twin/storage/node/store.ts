@@ -153,8 +153,8 @@ export class ReplicaStore {
   /** Opens a replica's bytes under its lock; undefined when the node holds no bytes for the identity. */
   async openForRead(id: string): Promise<OpenedReplica | undefined> {
     return this.#locks.run(id, async () => {
-      const entry = this.#index.get(id);
-      if (entry === undefined || entry.damaged === true || !hasData(entry.meta.record)) return undefined;
+      const entry = this.#withBytes(id);
+      if (entry === undefined) return undefined;
       let fh: FileHandle;
       try {
         fh = await open(replicaFilesByHash(this.dataDir, entry.hash).data, 'r');
@@ -175,8 +175,8 @@ export class ReplicaStore {
    * one whose blocks fail their check, is quarantined.
    */
   readSmall(id: string): { entry: IndexEntry; data: Buffer } | 'use-open' | undefined {
-    const entry = this.#index.get(id);
-    if (entry === undefined || entry.damaged === true || !hasData(entry.meta.record)) return undefined;
+    const entry = this.#withBytes(id);
+    if (entry === undefined) return undefined;
     const layout = layoutOf(entry.meta);
     if (layout.size > INLINE_MAX_BYTES || this.#locks.held(id)) return 'use-open';
     const data = Buffer.allocUnsafe(layout.size);
@@ -208,6 +208,12 @@ export class ReplicaStore {
       return undefined;
     }
     return { entry, data };
+  }
+
+  /** The identity's entry when the node should hold good bytes for it. */
+  #withBytes(id: string): IndexEntry | undefined {
+    const entry = this.#index.get(id);
+    return entry === undefined || entry.damaged === true || !hasData(entry.meta.record) ? undefined : entry;
   }
 
   /** Moves a damaged replica aside and forgets it, unless a commit replaced it meanwhile. */

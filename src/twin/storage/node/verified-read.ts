@@ -45,7 +45,7 @@ export interface ReadOptions {
 
 /** Yields blocks first..last (inclusive), verified. */
 export async function* readVerifiedBlocks(fh: FileHandle, layout: BlockLayout, first = 0, last = layout.crcs.length - 1, opts: ReadOptions = {}): AsyncGenerator<VerifiedBlock> {
-  const { size, blockSize, crcs } = layout;
+  const { size, blockSize } = layout;
   for (let b = first; b <= last; ) {
     const batchEnd = Math.min(last, b + BATCH_BLOCKS - 1);
     const start = b * blockSize;
@@ -57,28 +57,24 @@ export async function* readVerifiedBlocks(fh: FileHandle, layout: BlockLayout, f
       if (bytesRead === 0) break;
       got += bytesRead;
     }
-    for (; b <= batchEnd; b++) {
-      const from = b * blockSize - start;
-      const to = Math.min(end, (b + 1) * blockSize) - start;
-      if (got < to) throw new DamagedReplicaError(b, 'short');
-      const data = buf.subarray(from, to);
-      if (crc32(data) !== crcs[b]) throw new DamagedReplicaError(b, 'crc');
-      yield { block: b, offset: start + from, data, lastOfBatch: b === batchEnd };
-    }
+    for (; b <= batchEnd; b++) yield { block: b, offset: b * blockSize, data: verifiedBlock(buf, got, layout, start, b), lastOfBatch: b === batchEnd };
   }
 }
 
 /**
- * Checks blocks first..last of bytes read from a replica (`buf` holds the file from the start of
- * block `first`; `got` of them were read): throws DamagedReplicaError at the first block that is
- * short or fails its CRC32.
+ * Checks every block of a whole replica read into `buf` (`got` bytes of it were read): throws
+ * DamagedReplicaError at the first block that is short or fails its CRC32.
  */
-export function checkBlocks(buf: Buffer, got: number, layout: BlockLayout, first = 0, last = layout.crcs.length - 1): void {
-  const base = first * layout.blockSize;
-  for (let b = first; b <= last; b++) {
-    const from = b * layout.blockSize - base;
-    const to = Math.min(layout.size, (b + 1) * layout.blockSize) - base;
-    if (got < to) throw new DamagedReplicaError(b, 'short');
-    if (crc32(buf.subarray(from, to)) !== layout.crcs[b]) throw new DamagedReplicaError(b, 'crc');
-  }
+export function checkBlocks(buf: Buffer, got: number, layout: BlockLayout): void {
+  for (let b = 0; b < layout.crcs.length; b++) verifiedBlock(buf, got, layout, 0, b);
+}
+
+/** Block `b` of bytes read into `buf` from file offset `base` (`got` of them read), once it is whole and matches its CRC32. */
+function verifiedBlock(buf: Buffer, got: number, layout: BlockLayout, base: number, b: number): Buffer {
+  const from = b * layout.blockSize - base;
+  const to = Math.min(layout.size, (b + 1) * layout.blockSize) - base;
+  if (got < to) throw new DamagedReplicaError(b, 'short');
+  const data = buf.subarray(from, to);
+  if (crc32(data) !== layout.crcs[b]) throw new DamagedReplicaError(b, 'crc');
+  return data;
 }
