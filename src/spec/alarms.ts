@@ -60,10 +60,8 @@ export const ALARM_METRICS: Readonly<Record<AlarmId, AlarmMetricSpec>> = {
 /** One alarm's defaults and the thresholds it accepts. */
 export interface AlarmDefault extends Omit<ResolvedAlarm, 'id' | 'threshold'> {
   readonly threshold: (spec: ResolvedSpec) => number;
-  /** Whether the alarm applies to this stack at all. */
-  readonly applies: (spec: ResolvedSpec) => boolean;
-  /** Why it may not apply: what the stack lacks when `applies` is false. */
-  readonly needs?: string;
+  /** Why the alarm does not apply to this stack (what the stack lacks); undefined when it applies. Absent: it always applies. */
+  readonly unmet?: (spec: ResolvedSpec) => string | undefined;
   /** The threshold as written in the config becomes the metric's unit (percent of storage → bytes). */
   readonly toMetricUnit?: (configured: number, spec: ResolvedSpec) => number;
   /** Thresholds that can both fire and clear, in the unit the config is written in. */
@@ -82,7 +80,6 @@ export interface ThresholdRange {
 
 const PERCENT: ThresholdRange = { min: 0, max: 100, unit: 'percent' };
 
-const always = (): boolean => true;
 const GIB = 1024 ** 3;
 
 /**
@@ -91,9 +88,9 @@ const GIB = 1024 ** 3;
  * means the thing is gone); the rest leave missing datapoints out of the evaluation.
  */
 export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
-  http5xxRate: { threshold: () => 5, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'notBreaching', critical: true, applies: always, range: { ...PERCENT, maxExclusive: true } },
-  latencyP99: { threshold: () => 2, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: 'notBreaching', critical: true, applies: always, range: { min: 0, minExclusive: true, unit: 'seconds' } },
-  unhealthyHosts: { threshold: () => 0, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 2, datapointsToAlarm: 2, treatMissingData: 'notBreaching', critical: false, applies: always, range: { min: 0, unit: 'targets' } },
+  http5xxRate: { threshold: () => 5, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'notBreaching', critical: true, range: { ...PERCENT, maxExclusive: true } },
+  latencyP99: { threshold: () => 2, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: 'notBreaching', critical: true, range: { min: 0, minExclusive: true, unit: 'seconds' } },
+  unhealthyHosts: { threshold: () => 0, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 2, datapointsToAlarm: 2, treatMissingData: 'notBreaching', critical: false, range: { min: 0, unit: 'targets' } },
   inServiceBelowMin: {
     threshold: (s) => s.capacity.min,
     comparison: 'LessThanThreshold',
@@ -103,13 +100,12 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
     treatMissingData: 'breaching',
     critical: false,
     // A group allowed to shrink to nothing has no minimum to fall below.
-    applies: (s) => s.capacity.min > 0,
-    needs: 'capacity.min is 0: there is no minimum to fall below',
+    unmet: (s) => (s.capacity.min > 0 ? undefined : 'capacity.min is 0: there is no minimum to fall below'),
     // Above capacity.min the alarm would fire while the group rests at its minimum.
     range: { min: 1, max: (s) => ({ value: s.capacity.min, field: 'capacity.min' }), unit: 'instances' },
   },
-  cpu: { threshold: () => 80, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: 'missing', critical: false, applies: always, range: { ...PERCENT, maxExclusive: true } },
-  dbCpu: { threshold: () => 80, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: 'missing', critical: false, applies: always, range: { ...PERCENT, maxExclusive: true } },
+  cpu: { threshold: () => 80, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: 'missing', critical: false, range: { ...PERCENT, maxExclusive: true } },
+  dbCpu: { threshold: () => 80, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: 'missing', critical: false, range: { ...PERCENT, maxExclusive: true } },
   dbFreeStorage: {
     threshold: () => 10,
     comparison: 'LessThanThreshold',
@@ -118,11 +114,11 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
     datapointsToAlarm: 3,
     treatMissingData: 'missing',
     critical: false,
-    applies: always,
+   
     toMetricUnit: (percent, s) => Math.round((percent / 100) * s.database.storageGiB * GIB),
     range: { ...PERCENT, minExclusive: true, maxExclusive: true },
   },
-  dbConnections: { threshold: () => 200, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: 'missing', critical: false, applies: always, range: { min: 0, unit: 'connections' } },
+  dbConnections: { threshold: () => 200, comparison: 'GreaterThanThreshold', period: 60, evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: 'missing', critical: false, range: { min: 0, unit: 'connections' } },
   dbReplicaLag: {
     threshold: () => 30,
     comparison: 'GreaterThanThreshold',
@@ -131,8 +127,7 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
     datapointsToAlarm: 3,
     treatMissingData: 'missing',
     critical: false,
-    applies: (s) => s.database.deployment === 'multi-az-cluster',
-    needs: 'it needs database.deployment "multi-az-cluster" (readable standbys)',
+    unmet: (s) => (s.database.deployment === 'multi-az-cluster' ? undefined : 'it needs database.deployment "multi-az-cluster" (readable standbys)'),
     range: { min: 0, unit: 'seconds' },
   },
   dnsHealthCheck: {
@@ -143,19 +138,18 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
     datapointsToAlarm: 1,
     treatMissingData: 'breaching',
     critical: true,
-    applies: (s) => s.dns !== undefined,
-    needs: 'it needs dns',
+    unmet: (s) => (s.dns !== undefined ? undefined : 'it needs dns'),
     // The status is 1 (healthy) or 0: a threshold of 0 never fires.
     range: { min: 0, minExclusive: true, max: 1, unit: 'healthy (1) or not (0)' },
   },
 };
 
-/** Every alarm id, in the order alarms are listed (dashboards, `validate --json`). */
 /** The alarm's name on both targets: `<stack name>-<alarm id>`, e.g. `guestbook-http5xxRate`. */
 export function specAlarmName(stackName: string, id: AlarmId): string {
   return `${stackName}-${id}`;
 }
 
+/** Every alarm id, in the order alarms are listed (dashboards, `validate --json`). */
 export const ALARM_IDS: readonly AlarmId[] = Object.freeze(Object.keys(ALARM_DEFAULTS) as AlarmId[]);
 
 /** Periods CloudWatch accepts: high resolution 10/20/30 s, or whole minutes up to a day. */
@@ -170,7 +164,7 @@ export function resolveAlarms(c: ParsedStackConfig['alarms'], spec: Omit<Resolve
   for (const id of ALARM_IDS) {
     const d = ALARM_DEFAULTS[id];
     const given: AlarmRuleConfig | false | undefined = c?.[id];
-    if (given === false || !d.applies(full)) continue;
+    if (given === false || d.unmet?.(full) !== undefined) continue;
     const configured = given?.threshold ?? d.threshold(full);
     rules.push({
       id,
@@ -237,9 +231,8 @@ export function checkAlarms(spec: ResolvedSpec, raw: ParsedStackConfig['alarms']
   }
   for (const id of ALARM_IDS) {
     const given = raw?.[id];
-    if (given !== undefined && given !== false && !ALARM_DEFAULTS[id].applies(spec)) {
-      problems.push({ path: `alarms.${id}`, message: `is set, but ${ALARM_DEFAULTS[id].needs ?? 'it does not apply'}; expected false or no alarms.${id}` });
-    }
+    const unmet = given === undefined || given === false ? undefined : ALARM_DEFAULTS[id].unmet?.(spec);
+    if (unmet !== undefined) problems.push({ path: `alarms.${id}`, message: `is set, but ${unmet}; expected false or no alarms.${id}` });
   }
   return problems;
 }
