@@ -387,18 +387,18 @@ function memoryTable(h: Store, r: Store, hwm: Map<number, number | undefined>): 
  * Medians of 5. Measured after the stores stopped, so the page cache may reuse the pages they
  * freed: the file figure is the cheap case.
  */
-function machineCostsMs(dir: string): { md5: number; sha256: number; crc32: number; fileWrite: number } {
+function machineCostsMs(): { md5: number; sha256: number; crc32: number; fileWrite: number } {
   const data = randomBytes(8 * 1024 * 1024);
-  const cpuMs = (f: (i: number) => void): number => {
-    const ms = Array.from({ length: 5 }, (_, i) => {
-      const before = process.cpuUsage();
-      f(i);
-      const used = process.cpuUsage(before);
-      return (used.user + used.system) / 1000;
-    }).sort((x, y) => x - y);
-    return ms[2]!;
-  };
-  const folder = mkdtempSync(path.join(dir, 'write-cost-'));
+  const cpuMs = (f: (i: number) => void): number =>
+    median(
+      Array.from({ length: 5 }, (_, i) => {
+        const before = process.cpuUsage();
+        f(i);
+        const used = process.cpuUsage(before);
+        return (used.user + used.system) / 1000;
+      }),
+    );
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'hastack-write-cost-'));
   try {
     return {
       md5: cpuMs(() => createHash('md5').update(data).digest()),
@@ -446,7 +446,7 @@ async function main(): Promise<void> {
   const errors = stores.flatMap((s) =>
     a.sizes.flatMap((size) => (['put', 'get'] as const).flatMap((op) => s.runs.get(size.id)![op].filter((x) => x.errors > 0).map((x) => `${s.name} ${size.label} ${op.toUpperCase()}: ${x.errors} failed (${x.firstError})`))),
   );
-  const cost = machineCostsMs(os.tmpdir());
+  const cost = machineCostsMs();
   const version = (JSON.parse(readFileSync(path.join(root, 'node_modules', '@aws-sdk', 'client-s3', 'package.json'), 'utf8')) as { version: string }).version;
   const md = [
     `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:s3\` on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${os.platform()} ${os.release()}.`,
