@@ -3,6 +3,7 @@
  * Pure: parsed config in, resolved values or problems out. Where a rule is RDS's, it is stated as
  * RDS states it, so a config the twin accepts is one RDS accepts too.
  */
+import { wordList } from '../util/word-list.ts';
 import type { SpecProblem } from './resolve.ts';
 import { describeValue, type ParsedStackConfig } from './schema.ts';
 import type { DatabaseDeployment, ResolvedDatabase, ResolvedSpec } from './types.ts';
@@ -120,10 +121,6 @@ export function resolveTwinDatabase(c: NonNullable<ParsedStackConfig['twin']>['d
   };
 }
 
-function orList(items: readonly string[]): string {
-  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
-}
-
 /**
  * Rules across database fields (and the zone count), checked on resolved values; `raw` is the
  * section as written, for quoting a refused parameter's value as the user gave it.
@@ -162,7 +159,7 @@ export function checkDatabase(spec: ResolvedSpec, raw: ParsedStackConfig['databa
   if (cluster && !CLUSTER_INSTANCE_FAMILIES.includes(family)) {
     problems.push({
       path: 'database.instanceClass',
-      message: `${JSON.stringify(db.instanceClass)} is not available for deployment "multi-az-cluster"; expected a class of the ${orList(CLUSTER_INSTANCE_FAMILIES)} family, such as "db.m6gd.large"`,
+      message: `${JSON.stringify(db.instanceClass)} is not available for deployment "multi-az-cluster"; expected a class of the ${wordList(CLUSTER_INSTANCE_FAMILIES, 'or')} family, such as "db.m6gd.large"`,
     });
   }
   if (db.strictSync && db.deployment === 'single-az') {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wordList } from '../util/word-list.ts';
 
 /**
  * The shape and per-field ranges of a stack config. Defaults and cross-field rules live in
@@ -249,7 +250,7 @@ const dnsSchema = object({
 
 /** Retention periods CloudWatch Logs offers, days. */
 export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-const LOG_RETENTION_WORDS = `a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.slice(0, -1).join(', ')} or ${LOG_RETENTION_DAYS[LOG_RETENTION_DAYS.length - 1]} (days)`;
+const LOG_RETENTION_WORDS = `a CloudWatch Logs retention: ${wordList(LOG_RETENTION_DAYS, 'or')} (days)`;
 
 /** `a.b.c.d/n` with the host bits cleared (the form EC2 gives a VPC's block). */
 function networkAddress(cidr: string): string {

@@ -4,6 +4,7 @@ import { configPath } from '../connect.ts';
 import { EXIT_USER, type CliIo } from '../io.ts';
 import type { ParsedArgs } from '../main.ts';
 import { runToolkitCommand } from '../toolkit-command.ts';
+import { wordList } from '../../util/word-list.ts';
 
 /**
  * `hastack destroy --yes [--all]`: removes the app and monitoring stacks; with --all also the data
@@ -14,8 +15,7 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.values['yes'] !== true) {
     const spec = await loadSpec(configPath(args));
     const names = selectedStacks(spec, 'destroy', args.values['all'] === true);
-    const which = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-    io.err(`hastack: destroy deletes ${which} in ${spec.region}; run it again with --yes to confirm`);
+    io.err(`hastack: destroy deletes ${wordList(names, 'and')} in ${spec.region}; run it again with --yes to confirm`);
     return EXIT_USER;
   }
   return runToolkitCommand('destroy', args, io);
