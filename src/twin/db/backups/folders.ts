@@ -3,7 +3,7 @@
  * if missing, private (0700) and owned by that user, with every folder above them traversable by
  * it. Also a durable small-file writer for the metadata hastack keeps beside them.
  */
-import { chmod, chown, mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dbError } from '../errors.ts';
 import { fsyncPath } from '../../../util/fsync-path.ts';
@@ -40,12 +40,7 @@ export async function preparePostgresFolder(dir: string): Promise<RunAsUser | un
 export async function writeFileDurably(file: string, text: string, mode = 0o644): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, text, { mode });
-  const fh = await open(tmp, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await fsyncPath(tmp);
   await rename(tmp, file);
   await fsyncPath(path.dirname(file));
 }
