@@ -40,6 +40,8 @@ function requestId(): string {
 
 export class S3Gateway {
   private readonly hostId = randomBytes(24).toString('base64');
+  /** The port listened on (set once, when it starts). */
+  port = 0;
 
   private constructor(
     private readonly server: Server,
@@ -51,13 +53,8 @@ export class S3Gateway {
     const gateway = new S3Gateway(server, opts);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void gateway.handle(req, res));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => gateway.clientError(err, socket));
-    await listenOnLoopback(server, opts.port ?? 0);
+    gateway.port = await listenOnLoopback(server, opts.port ?? 0);
     return gateway;
-  }
-
-  get port(): number {
-    const a = this.server.address();
-    return typeof a === 'object' && a !== null ? a.port : 0;
   }
 
   get url(): string {
