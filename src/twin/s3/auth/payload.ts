@@ -182,7 +182,8 @@ class PayloadVerifier extends Transform {
   private readonly md5 = createChecksummer('MD5');
   private readonly sha256: Checksummer | undefined;
   private readonly checksummer: Checksummer | undefined;
-  private readonly algorithm: ChecksumAlgorithm | undefined;
+  /** The flexible checksum this payload is checked against (the client's) or computed with. */
+  readonly algorithm: ChecksumAlgorithm | undefined;
   constructor(
     private readonly plan: PayloadPlan,
     private readonly decoder: AwsChunkedDecoder | undefined,
@@ -339,5 +340,5 @@ export function openPayload(
 
   if (decoder !== undefined) decoder.pipe(body);
   req.pipe(first);
-  return { body, result, checksumAlgorithm: plan.checksum?.algorithm ?? plan.computeChecksum, size: plan.framing.type === 'plain' ? plan.framing.length : plan.framing.decodedLength };
+  return { body, result, checksumAlgorithm: body.algorithm, size: plan.framing.type === 'plain' ? plan.framing.length : plan.framing.decodedLength };
 }
