@@ -118,12 +118,12 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const partNumber = parsePartNumber(ctx.route.query.get('partNumber') ?? '');
   const upload = await openUpload(ctx);
   const algorithm = upload.checksum?.algorithm;
-  const record = await writePayload(ctx, algorithm ?? 'CRC32', (payload, md5Hex) => {
-    if (algorithm !== undefined && payload.checksum.algorithm !== algorithm) {
-      throw new S3Error('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${payload.checksum.algorithm.toLowerCase()}`);
-    }
-    return partRecord(ctx.parts, upload, partNumber, payload.size, md5Hex, algorithm === undefined ? undefined : payload.checksum.value);
-  });
+  const record = await writePayload(
+    ctx,
+    algorithm ?? 'CRC32',
+    (payload, md5Hex) => partRecord(ctx.parts, upload, partNumber, payload.size, md5Hex, algorithm === undefined ? undefined : payload.checksum.value),
+    algorithm,
+  );
   ctx.res.writeHead(200, {
     etag: record.etag,
     'x-amz-server-side-encryption': 'AES256',

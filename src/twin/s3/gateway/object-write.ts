@@ -18,12 +18,15 @@ import { bucketOf, headerOf, keyOf, type GatewayParts, type RequestContext } fro
 /**
  * Streams the request's verified payload to every replica. Every replica checks the bytes it got
  * against the payload's verified flexible checksum (the client's, or CRC32); that checksum and the
- * ETag's MD5 are computed once, by the payload check. `build` makes the record to commit.
+ * ETag's MD5 are computed once, by the payload check. `build` makes the record to commit. With
+ * `requiredChecksum` (an upload's algorithm), a payload whose headers name another algorithm is
+ * refused before its body is read.
  */
 export async function writePayload<R extends StoredRecord>(
   ctx: RequestContext,
   defaultChecksum: ChecksumAlgorithm,
   build: (payload: PayloadResult & { checksum: NonNullable<PayloadResult['checksum']> }, md5Hex: string) => R,
+  requiredChecksum?: ChecksumAlgorithm,
 ): Promise<R> {
   const { body, result, checksumAlgorithm, size } = openPayload(ctx.req, ctx.auth, { maxBytes: ctx.parts.maxObjectBytes, computeChecksum: defaultChecksum });
   result.catch(() => {});
@@ -31,6 +34,15 @@ export async function writePayload<R extends StoredRecord>(
   if (checksumAlgorithm === undefined || size === undefined) await result;
   if (size === undefined) throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.');
   const algorithm = checksumAlgorithm ?? defaultChecksum;
+  if (requiredChecksum !== undefined && algorithm !== requiredChecksum) {
+    // Decided by the headers alone: refused before a byte of the body goes to a replica.
+    const error = new S3Error(
+      'InvalidRequest',
+      `Checksum Type mismatch occurred, expected checksum Type: ${requiredChecksum.toLowerCase()}, actual checksum Type: ${algorithm.toLowerCase()}`,
+    );
+    body.destroy(error);
+    throw error;
+  }
   return ctx.parts.cluster.write(
     body,
     async (digest) => {

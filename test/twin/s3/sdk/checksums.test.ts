@@ -219,7 +219,8 @@ describe('S3 checksums end to end through the AWS SDK', { timeout: 180_000 }, ()
       await rejectsWith(t.s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp/combo', ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'COMPOSITE' })), 'InvalidRequest', 400);
       const mp = await t.s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp/combo', ChecksumAlgorithm: 'SHA256' }));
       assert.equal(mp.ChecksumType, 'COMPOSITE', 'COMPOSITE is the default type for SHA256');
-      await rejectsWith(t.s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'mp/combo', UploadId: mp.UploadId, PartNumber: 1, Body: parts[1], ChecksumAlgorithm: 'CRC32' })), 'InvalidRequest', 400);
+      const mismatch = await rejectsWith(t.s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'mp/combo', UploadId: mp.UploadId, PartNumber: 1, Body: parts[1], ChecksumAlgorithm: 'CRC32' })), 'InvalidRequest', 400);
+      assert.match(mismatch.message, /expected checksum Type: sha256, actual checksum Type: crc32/);
       const listed = await t.s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'mp/combo', UploadId: mp.UploadId }));
       assert.equal(listed.Parts, undefined);
       const crc64 = await t.s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp/combo', ChecksumAlgorithm: 'CRC64NVME' }));
