@@ -10,8 +10,10 @@
  * filesystem (sync-filesystem.ts; a node's data folder is one filesystem), or an fsync each where
  * syncfs cannot be reached — and the segment is deleted. At start,
  * journal-replay.ts applies whatever segments remain, so a crash (of the process or the machine)
- * loses no answered commit. A failed fdatasync fails the commits it covered and moves appends to a
- * new segment, so no answered entry sits behind pages that may not have reached the disk.
+ * loses no answered commit. A failed fdatasync fails every commit in that segment not answered yet
+ * (also those written while it ran: a later fdatasync could report success over the lost pages) and
+ * moves appends to a new segment, so no answered entry sits behind pages that may not have reached
+ * the disk.
  *
  * Entry: u32le payload length, u32le CRC32 of the payload, then the payload: u32le meta length,
  * the meta JSON (meta.ts), the bytes. A torn last entry (a crash mid-append) fails its CRC or its
@@ -105,8 +107,12 @@ class Segment {
   named: boolean;
   /** Bytes written to it. */
   size = 0;
-  /** A sync of it failed: whatever follows may sit behind damaged pages, so appends move on. */
-  failed = false;
+  /**
+   * Why a sync of it failed, if one did. Every entry written to it before then, answered or not,
+   * may sit behind pages that never reached the disk (a later fdatasync can report success over
+   * them), so its waiters are refused from then on and appends move on.
+   */
+  failure: unknown = undefined;
   #settled: (() => void) | undefined;
   #closed = false;
 
@@ -168,6 +174,7 @@ export class Journal {
   readonly #dir: string;
   readonly #segmentBytes: number;
   readonly #method: SyncMethod;
+  readonly #syncData: (fd: number) => Promise<void>;
   #segment: Segment;
   #next: number;
   #written = 0;
@@ -180,16 +187,20 @@ export class Journal {
   #syncs = 0;
   #appends = 0;
 
-  private constructor(dir: string, segment: Segment, next: number, segmentBytes: number, method: SyncMethod) {
+  private constructor(dir: string, segment: Segment, next: number, segmentBytes: number, method: SyncMethod, syncData: (fd: number) => Promise<void>) {
     this.#dir = dir;
+    this.#syncData = syncData;
     this.#segment = segment;
     this.#next = next;
     this.#segmentBytes = segmentBytes;
     this.#method = method;
   }
 
-  /** Starts a new segment after `after` (the greatest segment number seen, replayed and removed). */
-  static async open(dataDir: string, opts: { segmentBytes?: number; after?: number } = {}): Promise<Journal> {
+  /**
+   * Starts a new segment after `after` (the greatest segment number seen, replayed and removed).
+   * `syncData` makes a segment's written bytes durable (fdatasync unless given: a seam for faults).
+   */
+  static async open(dataDir: string, opts: { segmentBytes?: number; after?: number; syncData?: (fd: number) => Promise<void> } = {}): Promise<Journal> {
     const dir = path.join(dataDir, JOURNAL_DIR);
     await mkdir(dir, { recursive: true });
     const n = (opts.after ?? 0) + 1;
@@ -197,7 +208,7 @@ export class Journal {
     // The new file's name must be durable before an entry in it counts as durable.
     await fsyncPath(dir);
     segment.named = true;
-    return new Journal(dir, segment, n + 1, opts.segmentBytes ?? SEGMENT_BYTES, await probeSyncMethod(dir));
+    return new Journal(dir, segment, n + 1, opts.segmentBytes ?? SEGMENT_BYTES, await probeSyncMethod(dir), opts.syncData ?? fdatasync);
   }
 
   /** Entries made durable so far. */
@@ -221,7 +232,7 @@ export class Journal {
     const parts = encodeEntry(meta, data);
     let segment: Segment;
     try {
-      if (this.#segment.size >= this.#segmentBytes || this.#segment.failed) this.#rotate();
+      if (this.#segment.size >= this.#segmentBytes || this.#segment.failure !== undefined) this.#rotate();
       segment = this.#segment;
       segment.size += writeAllSync(segment.fd, parts, segment.size);
     } catch (err) {
@@ -249,35 +260,35 @@ export class Journal {
 
   async #syncLoop(): Promise<void> {
     try {
-      let synced = 0;
-      while (synced < this.#written) {
+      let done = 0;
+      while (done < this.#written) {
         const target = this.#written;
-        const segments = [...this.#dirty];
+        const segments = [...this.#dirty].filter((s) => s.failure === undefined);
         this.#dirty.clear();
-        let failure: unknown;
-        try {
-          for (const s of segments) {
+        let synced = 0;
+        for (const s of segments) {
+          try {
             if (!s.named) {
               await fsyncPath(this.#dir);
               s.named = true;
             }
-            await fdatasync(s.fd);
+            await this.#syncData(s.fd);
+            synced++;
+          } catch (err) {
+            s.failure = err;
           }
-          this.#syncs++;
-        } catch (err) {
-          failure = err;
-          for (const s of segments) s.failed = true;
         }
-        synced = target;
+        if (synced > 0) this.#syncs++;
+        done = target;
         const due = this.#waiters.filter((w) => w.n <= target);
         this.#waiters = this.#waiters.filter((w) => w.n > target);
         for (const w of due) {
-          if (failure === undefined) {
+          if (w.segment.failure === undefined) {
             this.#appends++;
             w.resolve(w.segment.ticket());
           } else {
             w.segment.release();
-            w.reject(failure);
+            w.reject(w.segment.failure);
           }
         }
       }

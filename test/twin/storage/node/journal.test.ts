@@ -94,6 +94,39 @@ describe('journal segments', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('GIVEN an fdatasync that fails WHEN entries wait on it THEN they are refused, and later appends go to a new segment and are made durable there', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hastack-journal-eio-'));
+    try {
+      let failNext = true;
+      const synced: number[] = [];
+      const syncData = async (fd: number): Promise<void> => {
+        if (failNext) {
+          failNext = false;
+          throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+        }
+        synced.push(fd);
+      };
+      const journal = await Journal.open(dir, { syncData });
+      const refused = await Promise.allSettled([journal.append('{"n":1}', randomBytes(100)), journal.append('{"n":2}', randomBytes(100))]);
+      assert.deepEqual(
+        refused.map((r) => (r.status === 'rejected' ? (r.reason as NodeJS.ErrnoException).code : 'answered')),
+        ['EIO', 'EIO'],
+        'no entry covered by the failed sync is answered',
+      );
+      const later = await journal.append('{"n":3}', randomBytes(100));
+      assert.equal(journal.appends, 1, 'only the entry after the failure counts as durable');
+      assert.equal(synced.length, 1, 'the new segment was synced');
+      // The failed segment has no entry left to wait for: it is checkpointed and goes.
+      await waitUntil(async () => (await segmentFiles(dir)).length === 1);
+      assert.deepEqual((await segmentFiles(dir)).map((f) => path.basename(f)), ['0000000000000002.log'], 'appends moved past the failed segment 1');
+      later.settle([], undefined);
+      await journal.close();
+      assert.deepEqual(await segmentFiles(dir), []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 async function waitUntil(ok: () => Promise<boolean>, ms = 5000): Promise<void> {
