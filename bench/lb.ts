@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, waitForPort } from '../src/util/free-port.ts';
 import { processCpuSeconds } from '../src/util/process-cpu.ts';
 import { publishSection } from './docs-section.ts';
+import { median } from './median.ts';
 
 interface Args {
   rounds: number;
@@ -188,11 +189,6 @@ function fmt(n: number, digits = 2): string {
   return n.toFixed(digits);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** A path under test and its measurements, one entry per round. */
 interface PathRuns {

@@ -12,15 +12,16 @@
  *                       [--profile <folder>] [--no-write]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { crc32 } from '../src/twin/storage/node/blocks.ts';
 import { processCpuSeconds } from '../src/util/process-cpu.ts';
 import { publishSection } from './docs-section.ts';
+import { median } from './median.ts';
+import { boundParagraph, machineCostsMs, putBound } from './s3-bound.ts';
 import { memoryKiB, RssSampler } from './proc-memory.ts';
 import { benchClient, deleteKeys, getPhase, putPhase, type ChecksumMode, type PhaseOptions, type PhaseResult, type StoreAccess } from './s3-load.ts';
 
@@ -88,6 +89,8 @@ const root = path.resolve(here, '..');
 const BUCKET = 'bench-objects';
 /** A request slower than this counts as failed, so one that never completes cannot stall the run. */
 const REQUEST_TIMEOUT_MS = 15_000;
+/** hastack's throughput target, as a multiple of s3rver's. */
+const TARGET_RATIO = 1.5;
 
 // ---- processes and cleanup ------------------------------------------------------------------
 
@@ -297,11 +300,6 @@ async function measure(s: Store, size: Size, round: number, a: Args, body: Buffe
 
 // ---- report ---------------------------------------------------------------------------------
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const f1 = (n: number): string => n.toFixed(1);
 const f2 = (n: number): string => n.toFixed(2);
@@ -381,38 +379,18 @@ function memoryTable(h: Store, r: Store, hwm: Map<number, number | undefined>): 
   return lines.join('\n');
 }
 
-/**
- * CPU ms this machine takes, per 8 MiB, for the work every 8 MiB PUT needs in some store: each digest,
- * and writing a copy into a new file in 1 MiB writes (five files, kept until all are written).
- * Medians of 5. Measured after the stores stopped, so the page cache may reuse the pages they
- * freed: the file figure is the cheap case.
- */
-function machineCostsMs(): { md5: number; sha256: number; crc32: number; fileWrite: number } {
-  const data = randomBytes(8 * 1024 * 1024);
-  const cpuMs = (f: (i: number) => void): number =>
-    median(
-      Array.from({ length: 5 }, (_, i) => {
-        const before = process.cpuUsage();
-        f(i);
-        const used = process.cpuUsage(before);
-        return (used.user + used.system) / 1000;
-      }),
-    );
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'hastack-write-cost-'));
-  try {
-    return {
-      md5: cpuMs(() => createHash('md5').update(data).digest()),
-      sha256: cpuMs(() => createHash('sha256').update(data).digest()),
-      crc32: cpuMs(() => crc32(data)),
-      fileWrite: cpuMs((i) => {
-        const fd = openSync(path.join(folder, String(i)), 'wx');
-        for (let at = 0; at < data.length; at += 1024 * 1024) writeSync(fd, data, at, 1024 * 1024);
-        closeSync(fd);
-      }),
-    };
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
+/** The paragraph on what bounds the 8 MiB PUT ratio here, when 8 MiB was measured. */
+async function putBoundParagraph(h: Store, r: Store, a: Args): Promise<string | undefined> {
+  if (!a.sizes.some((s) => s.id === '8m')) return undefined;
+  const cost = await machineCostsMs();
+  const cores = os.cpus().length;
+  const bound = putBound(cost, {
+    cores,
+    referenceOpsPerS: median(r.runs.get('8m')!.put.map((x) => x.opsPerS)),
+    target: TARGET_RATIO,
+    loadMsPerPut: cpuMsPerRequest(h.runs.get('8m')!, 'put', (c) => c.load),
+  });
+  return boundParagraph(cost, bound, { cores, target: TARGET_RATIO, referenceMsPerPut: cpuMsPerRequest(r.runs.get('8m')!, 'put', (c) => c.main) });
 }
 
 async function main(): Promise<void> {
@@ -446,7 +424,7 @@ async function main(): Promise<void> {
   const errors = stores.flatMap((s) =>
     a.sizes.flatMap((size) => (['put', 'get'] as const).flatMap((op) => s.runs.get(size.id)![op].filter((x) => x.errors > 0).map((x) => `${s.name} ${size.label} ${op.toUpperCase()}: ${x.errors} failed (${x.firstError})`))),
   );
-  const cost = machineCostsMs();
+  const bound = await putBoundParagraph(hastack, s3rver, a);
   const version = (JSON.parse(readFileSync(path.join(root, 'node_modules', '@aws-sdk', 'client-s3', 'package.json'), 'utf8')) as { version: string }).version;
   const md = [
     `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:s3\` on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${os.platform()} ${os.release()}.`,
@@ -479,13 +457,7 @@ async function main(): Promise<void> {
     'handles one, and carries every byte three more times (to each node over loopback, then into its files). Reads ask two nodes for the',
     'record; up to 256 KiB the bytes come in the same answers, larger objects are then read from one of them.',
     '',
-    `What bounds the ratio on this machine (CPU per 8 MiB, measured in this run). Hashing takes ${cost.md5.toFixed(1)} ms for MD5 (the ETag), ${cost.sha256.toFixed(1)} ms for`,
-    `SHA-256 (the payload hash the SDK signs over http, which the endpoint must check) and ${cost.crc32.toFixed(1)} ms for CRC32 (the checksum): ${(cost.md5 + cost.sha256 + cost.crc32).toFixed(1)} ms`,
-    `of the endpoint's CPU per 8 MiB PUT before any byte moves, where s3rver computes the MD5 only. Writing one copy into a new file takes`,
-    `${cost.fileWrite.toFixed(1)} ms; hastack writes three copies, s3rver one. With the load generator taking its share of the same cores, the three-copy`,
-    'store cannot do 8 MiB PUTs at 1.5× the one-copy store\'s rate here unless it spends less CPU per PUT than s3rver does with one copy,',
-    `and its three file writes plus the endpoint's hashing alone come to ${(3 * cost.fileWrite + cost.md5 + cost.sha256 + cost.crc32).toFixed(1)} ms against s3rver's whole figure in the CPU table.`,
-    '',
+    ...(bound === undefined ? [] : [bound, '']),
     ...(errors.length > 0
       ? [
           `Failed requests: ${errors.join('; ')}.`,

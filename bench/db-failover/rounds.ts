@@ -5,6 +5,7 @@
  * (median, p99, max unavailability; failed, indeterminate, lost writes).
  */
 import { prepareWriteTable, startWriteLoad, verifyWrites, writeUnavailability, type WriteRecord } from '../../src/resilience/db-writes.ts';
+import { median as medianOf } from '../median.ts';
 
 /** A system under test, as a round sees it. */
 export interface FailoverSystem {
@@ -162,11 +163,9 @@ export interface RoundsSummary {
   readonly failedButPresent: number;
 }
 
+/** The median, or undefined when no round gave a value. */
 export function median(xs: readonly number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return xs.length === 0 ? undefined : medianOf(xs);
 }
 
 /** Nearest-rank percentile (0 < p ≤ 100). */
