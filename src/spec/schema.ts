@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { wordList } from '../util/word-list.ts';
+import { parseSuccessCodes } from './success-codes.ts';
 
 /**
  * The shape and per-field ranges of a stack config. Defaults and cross-field rules live in
@@ -63,6 +64,13 @@ const healthCheckSchema = object({
   successCodes: text('HTTP codes such as "200", "200,202" or "200-299"')
     .regex(/^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/, {
       error: (iss) => `received ${describeValue(iss.input)}, expected HTTP codes such as "200", "200,202" or "200-299"`,
+      abort: true,
+    })
+    .refine((codes) => parseSuccessCodes(codes).ok, {
+      error: (iss) => {
+        const parsed = parseSuccessCodes(String(iss.input));
+        return `received ${describeValue(iss.input)}, expected HTTP codes from 200 to 499${parsed.ok ? '' : ` (${parsed.problem})`}`;
+      },
     })
     .optional(),
 });

@@ -25,7 +25,7 @@ import { realClock } from '../../src/twin/clock.ts';
 import { AsgController } from '../../src/twin/compute/asg-controller.ts';
 import { ScalingLoop } from '../../src/twin/compute/scaling-loop.ts';
 import { LoadBalancer } from '../../src/twin/lb/index.ts';
-import { parseSuccessCodes } from '../../src/twin/lb/success-codes.ts';
+import { parseSuccessCodes } from '../../src/spec/success-codes.ts';
 import {
   MetricStore,
   isPercentAlarm,

@@ -76,6 +76,13 @@ describe('resolveSpec', () => {
     ]);
   });
 
+  it('GIVEN success codes the load balancer cannot match WHEN checked THEN the spec refuses them and names the part', () => {
+    const withCodes = (successCodes: string) => problems({ ...minimal, loadBalancer: { healthCheck: { successCodes } } });
+    assert.deepEqual(withCodes('200,500-599'), ['loadBalancer.healthCheck.successCodes: received "200,500-599", expected HTTP codes from 200 to 499 ("500-599" is outside 200-499)']);
+    assert.deepEqual(withCodes('299-200'), ['loadBalancer.healthCheck.successCodes: received "299-200", expected HTTP codes from 200 to 499 ("299-200" is an empty range)']);
+    assert.equal(checkSpec({ ...minimal, loadBalancer: { healthCheck: { successCodes: '200,300-399' } } }, { configDir: '/srv/shop' }).ok, true);
+  });
+
   it('GIVEN min above max WHEN checked THEN the cross-field rule names both', () => {
     assert.ok(problems({ ...minimal, capacity: { min: 4, max: 3 } }).includes('capacity.min: 4 must be <= capacity.max (3)'));
   });

@@ -19,6 +19,7 @@
 import type { CfnAutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import { HastackError } from '../../errors.ts';
 import { shellQuote } from './shell.ts';
+import { parseSuccessCodes } from '../../spec/success-codes.ts';
 
 /** The hook's name: fixed, so the boot script knows it without a reference to the group. */
 export const LAUNCH_HOOK_NAME = 'hastack-app-ready';
@@ -52,14 +53,9 @@ export function launchHookSpecification(): CfnAutoScalingGroup.LifecycleHookSpec
  * (`200`, `200,202`, `200-299`: the load balancer's matcher, checked by the spec's schema).
  */
 export function successCodeTest(successCodes: string, variable = 'code'): string {
-  const parts = successCodes.split(',').map((raw) => {
-    const m = /^\s*(\d{3})(?:-(\d{3}))?\s*$/.exec(raw);
-    if (m === null) throw new HastackError('HASTACK_INTERNAL', 'internal', `launch hook: loadBalancer.healthCheck.successCodes part ${JSON.stringify(raw)} is not a code or a range; the spec should have refused it`);
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    return lo === hi ? `${variable} == ${lo}` : `(${variable} >= ${lo} && ${variable} <= ${hi})`;
-  });
-  return parts.join(' || ');
+  const parsed = parseSuccessCodes(successCodes);
+  if (!parsed.ok) throw new HastackError('HASTACK_INTERNAL', 'internal', `launch hook: loadBalancer.healthCheck.successCodes ${JSON.stringify(successCodes)}: ${parsed.problem}; the spec should have refused it`);
+  return parsed.ranges.map(({ lo, hi }) => (lo === hi ? `${variable} == ${lo}` : `(${variable} >= ${lo} && ${variable} <= ${hi})`)).join(' || ');
 }
 
 export interface LaunchGateInput {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Clock } from '../clock.ts';
 import type { ProbeResult } from './health-state.ts';
-import type { SuccessMatcher } from './success-codes.ts';
+import type { SuccessMatcher } from '../../spec/success-codes.ts';
 
 export interface ProbeTarget {
   readonly host: string;

@@ -7,7 +7,7 @@ import { lbError } from './errors.ts';
 import { probeTarget, type ProbeSettings, type RunningProbe } from './health-probe.ts';
 import { LbMetrics } from './lb-metrics.ts';
 import { selfSignedCert } from './self-signed-cert.ts';
-import { parseSuccessCodes } from './success-codes.ts';
+import { parseSuccessCodes } from '../../spec/success-codes.ts';
 import { TargetGroup, type TargetRecord } from './target-group.ts';
 import { TraceIds } from './trace-id.ts';
 import type { ListenerPorts, LoadBalancerOptions, TargetHealth, TargetRef, TargetState } from './types.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSuccessCodes } from '../../../src/twin/lb/success-codes.ts';
+import { parseSuccessCodes } from '../../src/spec/success-codes.ts';
 
 describe('parseSuccessCodes', () => {
   const good: [string, number[], number[]][] = [
