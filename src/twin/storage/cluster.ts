@@ -329,14 +329,20 @@ export class StorageCluster {
   }
 }
 
-/** Several replicas' version lists for one key merged: one record per version (the winner), newest first. */
-export function mergeVersions(lists: readonly (readonly VersionRecord[])[]): VersionRecord[] {
-  const byVersion = new Map<string, VersionRecord>();
+/** Several replicas' lists merged: the winner for each identity `idOf` gives, in no particular order. */
+export function newestEach<R extends StoredRecord, K>(lists: readonly (readonly R[])[], idOf: (r: R) => K): R[] {
+  const best = new Map<K, R>();
   for (const list of lists) {
     for (const r of list) {
-      const prev = byVersion.get(r.versionId);
-      if (prev === undefined || beats(r, prev)) byVersion.set(r.versionId, r);
+      const id = idOf(r);
+      const prev = best.get(id);
+      if (prev === undefined || beats(r, prev)) best.set(id, r);
     }
   }
-  return [...byVersion.values()].sort((a, b) => compareSeq(b.seq, a.seq));
+  return [...best.values()];
+}
+
+/** Several replicas' version lists for one key merged: one record per version (the winner), newest first. */
+export function mergeVersions(lists: readonly (readonly VersionRecord[])[]): VersionRecord[] {
+  return newestEach(lists, (r) => r.versionId).sort((a, b) => compareSeq(b.seq, a.seq));
 }

@@ -4,7 +4,7 @@
  * exist, is it versioned" without a round trip; every change is written to a quorum first.
  */
 import { S3Error } from '../s3-error.ts';
-import { newest, type StorageCluster } from '../../storage/cluster.ts';
+import { newestEach, type StorageCluster } from '../../storage/cluster.ts';
 import type { SeqClock } from '../../storage/seq-clock.ts';
 import type { BucketRecord } from '../../storage/records.ts';
 
@@ -26,13 +26,10 @@ export class BucketRegistry {
       for (const e of await m.client.inventoryAll()) this.clock.observe(e.seq);
     });
     const answers = await this.cluster.ask('read', this.cluster.readQuorum, (m) => m.client.buckets());
-    const byName = new Map<string, BucketRecord[]>();
-    for (const a of answers) for (const r of a.value) byName.set(r.bucket, [...(byName.get(r.bucket) ?? []), r]);
     this.buckets.clear();
-    for (const [name, records] of byName) {
-      const winner = newest(records)!;
+    for (const winner of newestEach(answers.map((a) => a.value), (r) => r.bucket)) {
       this.clock.observe(winner.seq);
-      this.buckets.set(name, winner);
+      this.buckets.set(winner.bucket, winner);
     }
   }
 

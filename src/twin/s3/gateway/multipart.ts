@@ -7,7 +7,7 @@
  * parts' without reading the bytes again).
  */
 import { createHash } from 'node:crypto';
-import { newest, type ClusterMember } from '../../storage/cluster.ts';
+import { newestEach, type ClusterMember } from '../../storage/cluster.ts';
 import { compareKeys } from '../../storage/node/key-order.ts';
 import { NULL_VERSION, recordIdentity, type PartRecord, type UploadRecord, type VersionRecord } from '../../storage/records.ts';
 import { newUploadId } from '../../storage/seq-clock.ts';
@@ -51,9 +51,7 @@ async function openUpload(ctx: RequestContext): Promise<UploadRecord> {
 /** The upload's parts as a read quorum knows them: newest record per part number, ascending. */
 async function partsOf(parts: GatewayParts, upload: UploadRecord): Promise<PartRecord[]> {
   const answers = await parts.cluster.ask('read', parts.cluster.readQuorum, (m) => m.client.parts(upload.bucket, upload.uploadId));
-  const byNumber = new Map<number, PartRecord[]>();
-  for (const a of answers) for (const p of a.value) byNumber.set(p.partNumber, [...(byNumber.get(p.partNumber) ?? []), p]);
-  return [...byNumber.values()].map((list) => newest(list)!).sort((a, b) => a.partNumber - b.partNumber);
+  return newestEach(answers.map((a) => a.value), (p) => p.partNumber).sort((a, b) => a.partNumber - b.partNumber);
 }
 
 function defaultChecksumType(algorithm: ChecksumAlgorithm): ChecksumType {
@@ -349,10 +347,7 @@ export async function listMultipartUploads(ctx: RequestContext): Promise<void> {
   const uploadIdMarker = q.get('upload-id-marker') ?? undefined;
   const maxUploads = queryInt(q, 'max-uploads', 1000, 1000);
   const answers = await ctx.parts.cluster.ask('read', ctx.parts.cluster.readQuorum, (m) => m.client.uploads(bucket));
-  const byId = new Map<string, UploadRecord[]>();
-  for (const a of answers) for (const u of a.value) byId.set(u.uploadId, [...(byId.get(u.uploadId) ?? []), u]);
-  const open = [...byId.values()]
-    .map((list) => newest(list)!)
+  const open = newestEach(answers.map((a) => a.value), (u) => u.uploadId)
     .filter((u) => u.state === 'open' && u.key.startsWith(prefix))
     .filter((u) => keyMarker === undefined || compareKeys(u.key, keyMarker) > 0 || (u.key === keyMarker && uploadIdMarker !== undefined && u.uploadId > uploadIdMarker))
     // A key marker that is a common prefix (the last page ended on it) resumes after the whole group.
