@@ -129,16 +129,15 @@ export function putBound(cost: MachineCosts, o: { cores: number; referenceOpsPer
 export function boundParagraph(cost: MachineCosts, bound: PutBound, o: { cores: number; target: number; referenceMsPerPut: number }): string {
   const f = (n: number): string => n.toFixed(1);
   return [
-    `What bounds the 8 MiB PUT ratio on this machine (CPU per 8 MiB, measured in this run): MD5 ${f(cost.md5)} ms (the ETag), SHA-256 ${f(cost.sha256)} ms`,
-    `(the payload hash the SDK signs over http, which the endpoint must check), CRC32 ${f(cost.crc32)} ms (the checksum), one loopback hop ${f(cost.hop)} ms`,
-    `(sender and receiver), writing one copy over cached pages ${f(cost.fileWrite)} ms (into a new file, as the stores do: ${f(cost.newFileWrite)} ms).`,
-    `${o.target}× s3rver is ${f(bound.targetOpsPerS)} PUT/s; on ${o.cores} cores, once the load`,
-    `generator has its share, that leaves ${f(bound.budgetMs)} ms of CPU per PUT for the whole store. The least a store of Node.js processes that keeps`,
-    `three copies in other processes needs — the endpoint reading the body (half a hop) and hashing it, three hops to the copies, three of the cheapest writes,`,
-    `and no HTTP, fsync or checks at all — is ${f(bound.floorMs)} ms${
-      bound.floorMs > bound.budgetMs
-        ? `, more than that budget: no such store can meet the target on this machine. s3rver, with one copy in its own process, uses ${f(o.referenceMsPerPut)} ms.`
-        : `, within that budget: the shortfall is in the store's own cost (the CPU table). s3rver, with one copy in its own process, uses ${f(o.referenceMsPerPut)} ms.`
+    `What bounds the 8 MiB PUT ratio on this machine (CPU per 8 MiB, measured in this run): MD5 ${f(cost.md5)} ms (the ETag), SHA-256`,
+    `${f(cost.sha256)} ms (the payload hash the SDK signs over http, which the endpoint must check), CRC32 ${f(cost.crc32)} ms (the checksum), one`,
+    `loopback hop ${f(cost.hop)} ms (sender and receiver), writing one copy over cached pages ${f(cost.fileWrite)} ms (into a new file, as the stores`,
+    `do: ${f(cost.newFileWrite)} ms). ${o.target}× s3rver is ${f(bound.targetOpsPerS)} PUT/s; on ${o.cores} cores, once the load generator has its share, that leaves`,
+    `${f(bound.budgetMs)} ms of CPU per PUT for the whole store. The least a store of Node.js processes that keeps three copies in other processes`,
+    `needs — the endpoint reading the body (half a hop) and hashing it, three hops to the copies, three of the cheapest writes, and no HTTP,`,
+    `fsync or checks at all — is ${f(bound.floorMs)} ms${
+      bound.floorMs > bound.budgetMs ? ', more than that budget: no such store can meet the target on this machine.' : ", within that budget: the shortfall is in the store's own cost (the CPU table)."
     }`,
+    `s3rver, with one copy in its own process, uses ${f(o.referenceMsPerPut)} ms.`,
   ].join('\n');
 }
