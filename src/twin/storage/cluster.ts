@@ -329,7 +329,7 @@ export class StorageCluster {
   }
 }
 
-/** Several replicas' lists merged: the winner for each identity `idOf` gives, in no particular order. */
+/** Several replicas' lists merged: the winner for each identity `idOf` gives, in the order the identities were first seen. */
 export function newestEach<R extends StoredRecord, K>(lists: readonly (readonly R[])[], idOf: (r: R) => K): R[] {
   const best = new Map<K, R>();
   for (const list of lists) {

@@ -1,7 +1,8 @@
 /**
  * The node's write-ahead journal: small commits (a record and its bytes, or a record alone) are
- * appended to one file and made durable together, one fdatasync for every commit that arrived while
- * the last one ran (group commit), instead of two file fsyncs and a folder fsync each. A commit is
+ * appended to one file and made durable together: one round of syncing (an fdatasync of each segment
+ * written to) for every commit that arrived while the last round ran (group commit), instead of two
+ * file fsyncs and a folder fsync each. A commit is
  * answered once its entry is durable; its replica files are then written without fsync.
  *
  * The journal is a series of segments `journal/<n>.log`. When a segment passes its size, appends
@@ -216,7 +217,7 @@ export class Journal {
     return this.#appends;
   }
 
-  /** fdatasyncs of the journal so far: fewer than the entries when commits were grouped. */
+  /** Sync rounds of the journal so far that made something durable: fewer than the entries when commits were grouped. */
   get syncs(): number {
     return this.#syncs;
   }

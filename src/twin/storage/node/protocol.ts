@@ -50,7 +50,7 @@ export interface NodeHealth {
   readonly quarantined: number;
   readonly scrub: { readonly passes: number; readonly lastPassAt: number | undefined; readonly bytesVerified: number };
   /**
-   * Commits made durable through the journal since start, the fdatasyncs that took, and how a
+   * Commits made durable through the journal since start, the sync rounds that took, and how a
    * checkpoint makes the journaled files durable (one syncfs, or an fsync per file).
    */
   readonly journal: { readonly commits: number; readonly syncs: number; readonly checkpoint: 'syncfs' | 'fsync' };
