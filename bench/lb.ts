@@ -189,7 +189,6 @@ function fmt(n: number, digits = 2): string {
   return n.toFixed(digits);
 }
 
-
 /** A path under test and its measurements, one entry per round. */
 interface PathRuns {
   readonly name: string;

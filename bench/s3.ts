@@ -300,7 +300,6 @@ async function measure(s: Store, size: Size, round: number, a: Args, body: Buffe
 
 // ---- report ---------------------------------------------------------------------------------
 
-
 const f1 = (n: number): string => n.toFixed(1);
 const f2 = (n: number): string => n.toFixed(2);
 const mib = (kib: number | undefined): string => (kib === undefined ? '' : f1(kib / 1024));
@@ -388,7 +387,7 @@ async function putBoundParagraph(h: Store, r: Store, a: Args): Promise<string | 
     cores,
     referenceOpsPerS: median(r.runs.get('8m')!.put.map((x) => x.opsPerS)),
     target: TARGET_RATIO,
-    loadMsPerPut: cpuMsPerRequest(h.runs.get('8m')!, 'put', (c) => c.load),
+    loadMsPerPut: Math.min(cpuMsPerRequest(h.runs.get('8m')!, 'put', (c) => c.load), cpuMsPerRequest(r.runs.get('8m')!, 'put', (c) => c.load)),
   });
   return boundParagraph(cost, bound, { cores, target: TARGET_RATIO, referenceMsPerPut: cpuMsPerRequest(r.runs.get('8m')!, 'put', (c) => c.main) });
 }
