@@ -2,6 +2,7 @@
  * The storage node process's command line, parsed (pure):
  *
  *   --data-dir D --zone Z --token-file F [--port 0] [--scrub-interval-ms N] [--scrub-bytes-per-second N]
+ *   [--lifeline stdin]
  */
 import { storageError } from '../errors.ts';
 
@@ -12,9 +13,11 @@ export interface NodeArgs {
   readonly port: number;
   readonly scrubIntervalMs?: number;
   readonly scrubBytesPerSecond?: number;
+  /** `stdin`: stdin is a pipe from the process that started the node, which stops when it ends (that process died). */
+  readonly lifeline?: 'stdin';
 }
 
-const FLAGS = ['--data-dir', '--zone', '--token-file', '--port', '--scrub-interval-ms', '--scrub-bytes-per-second'] as const;
+const FLAGS = ['--data-dir', '--zone', '--token-file', '--port', '--scrub-interval-ms', '--scrub-bytes-per-second', '--lifeline'] as const;
 
 export function parseNodeArgs(argv: readonly string[]): NodeArgs {
   const values = new Map<string, string>();
@@ -40,6 +43,8 @@ export function parseNodeArgs(argv: readonly string[]): NodeArgs {
   };
   const scrubIntervalMs = count('--scrub-interval-ms', 1, 7 * 24 * 3600 * 1000);
   const scrubBytesPerSecond = count('--scrub-bytes-per-second', 1, Number.MAX_SAFE_INTEGER);
+  const lifeline = values.get('--lifeline');
+  if (lifeline !== undefined && lifeline !== 'stdin') throw bad('--lifeline', JSON.stringify(lifeline), 'stdin');
   return {
     dataDir: required('--data-dir'),
     zone: required('--zone'),
@@ -47,6 +52,7 @@ export function parseNodeArgs(argv: readonly string[]): NodeArgs {
     port: count('--port', 0, 65535) ?? 0,
     ...(scrubIntervalMs !== undefined ? { scrubIntervalMs } : {}),
     ...(scrubBytesPerSecond !== undefined ? { scrubBytesPerSecond } : {}),
+    ...(lifeline !== undefined ? { lifeline } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Starting a storage node as its own OS process: spawned detached (its own process group, which a
- * reaper can end if the twin dies), ready once it prints its ready line. Its stderr log goes to an
+ * reaper can end if the twin dies) with a lifeline (its stdin, a pipe from this process: when this
+ * process dies, however it dies, the node stops too), ready once it prints its ready line. Its stderr log goes to an
  * optional file; the last few KiB are kept for the error if it fails to start.
  */
 import { spawn } from 'node:child_process';
@@ -54,11 +55,14 @@ export interface StorageNodeProcess {
 export async function startStorageNode(opts: StartStorageNodeOptions): Promise<StorageNodeProcess> {
   const dataDir = path.resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const args = ['--import', TSX, MAIN, '--data-dir', dataDir, '--zone', opts.zone, '--token-file', path.resolve(opts.tokenFile), '--port', String(opts.port ?? 0)];
+  const args = ['--import', TSX, MAIN, '--data-dir', dataDir, '--zone', opts.zone, '--token-file', path.resolve(opts.tokenFile), '--port', String(opts.port ?? 0), '--lifeline', 'stdin'];
   if (opts.scrubIntervalMs !== undefined) args.push('--scrub-interval-ms', String(opts.scrubIntervalMs));
   if (opts.scrubBytesPerSecond !== undefined) args.push('--scrub-bytes-per-second', String(opts.scrubBytesPerSecond));
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? '16' } });
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? '16' } });
   const pid = child.pid;
+  // Nothing is written to the lifeline; it must not keep this process running.
+  child.stdin!.on('error', () => {});
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
       if (pid !== undefined) opts.registry?.remove(pid);

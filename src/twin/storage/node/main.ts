@@ -2,12 +2,14 @@
  * The storage node process:
  *
  *   node --import tsx main.ts --data-dir D --zone Z --token-file F [--port 0]
- *        [--scrub-interval-ms N] [--scrub-bytes-per-second N]
+ *        [--scrub-interval-ms N] [--scrub-bytes-per-second N] [--lifeline stdin]
  *
  * Serves the API of protocol.ts on 127.0.0.1. Once listening it prints exactly one line to stdout,
  * `{"ready":true,"port":N,"pid":P}`; its log goes to stderr, one JSON object per line. SIGTERM (or
- * SIGINT) stops it gracefully: no new requests, commits under way finish, exit 0. A start failure
- * is logged as `{"event":"start-failed","code":…}` and exits 1.
+ * SIGINT) stops it gracefully: no new requests, commits under way finish, exit 0. With
+ * `--lifeline stdin`, so does the end of stdin: the process that started it holds the other end,
+ * so the node never outlives it, however it died. A start failure is logged as
+ * `{"event":"start-failed","code":…}` and exits 1.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,10 +49,10 @@ async function main(): Promise<void> {
     log,
   });
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (cause: NodeJS.Signals | 'lifeline'): void => {
     if (stopping) return;
     stopping = true;
-    log('stopping', { signal });
+    log('stopping', { cause });
     node.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -61,6 +63,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (args.lifeline === 'stdin') {
+    process.stdin.on('end', () => stop('lifeline'));
+    process.stdin.on('error', () => stop('lifeline'));
+    process.stdin.resume();
+  }
   process.stdout.write(JSON.stringify({ ready: true, port: node.port, pid: process.pid }) + '\n');
 }
 

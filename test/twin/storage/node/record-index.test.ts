@@ -142,5 +142,7 @@ describe('node flags', () => {
     });
     assert.throws(() => parseNodeArgs(['--data-dir', 'd', '--zone', 'z', '--token-file', 't', '--port', 'x']), (e: Error & { code?: string }) => e.code === 'HASTACK_STORAGE_INVALID_ARGUMENT' && /--port/.test(e.message));
     assert.throws(() => parseNodeArgs(['--zone', 'z', '--token-file', 't']), /--data-dir is missing/);
+    assert.equal(parseNodeArgs(['--data-dir', 'd', '--zone', 'z', '--token-file', 't', '--lifeline', 'stdin']).lifeline, 'stdin');
+    assert.throws(() => parseNodeArgs(['--data-dir', 'd', '--zone', 'z', '--token-file', 't', '--lifeline', 'fd3']), /--lifeline is "fd3"; expected stdin/);
   });
 });

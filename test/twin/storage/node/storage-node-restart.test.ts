@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { copyFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { isHastackError } from '../../../../src/errors.ts';
@@ -147,6 +149,36 @@ describe('storage node restarts', () => {
     assert.deepEqual(seen, [`+${node.pid}`, `-${node.pid}`]);
     assert.equal(groupAlive(node.pid), false);
     await assert.rejects(startStorageNode({ dataDir: h.dataDir, zone: 'local-1c', tokenFile: path.join(h.root, 'missing') }), (e: unknown) => isHastackError(e) && e.code === 'HASTACK_STORAGE_START_FAILED' && /HASTACK_STORAGE_TOKEN_UNREADABLE/.test(e.message));
+  });
+
+  it('GIVEN a node started by a process WHEN that process is killed -9 THEN the node stops too (its lifeline ended)', async () => {
+    const launch = pathToFileURL(path.resolve('src/twin/storage/node/launch.ts')).href;
+    const parentScript = `
+      const { startStorageNode } = await import(${JSON.stringify(launch)});
+      const node = await startStorageNode({ dataDir: ${JSON.stringify(path.join(h.root, 'orphan'))}, zone: 'local-1c', tokenFile: ${JSON.stringify(h.tokenFile)} });
+      process.stdout.write(node.pid + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', parentScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let nodePid: number | undefined;
+    try {
+      nodePid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        parent.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('\n')) resolve(Number(out.trim()));
+        });
+        parent.once('exit', (code) => reject(new Error(`the parent exited (code ${code}) before the node was ready`)));
+      });
+      assert.equal(groupAlive(nodePid), true);
+      parent.kill('SIGKILL');
+      const until = Date.now() + 15_000;
+      while (groupAlive(nodePid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(groupAlive(nodePid), false, 'the node outlived the process that started it');
+    } finally {
+      parent.kill('SIGKILL');
+      if (nodePid !== undefined && groupAlive(nodePid)) process.kill(-nodePid, 'SIGKILL');
+    }
   });
 
   it('GIVEN a paused node WHEN a metadata call or a byte stream waits on it THEN each fails with a timeout code instead of hanging', async () => {
