@@ -5,6 +5,7 @@ import { resolveSpec } from '../../src/spec/index.ts';
 import type { DatabaseConfig } from '../../src/spec/types.ts';
 import type { TwinEvent } from '../../src/twin/events.ts';
 import { MetricStore } from '../../src/twin/monitor/metric-store.ts';
+import { Reaper } from '../../src/twin/reaper/reaper.ts';
 import { startRegionDatabase, type RegionDatabase, type RegionDatabaseOptions } from '../../src/twin/region-database.ts';
 import { removeStateDir } from './state-dir.ts';
 
@@ -17,22 +18,30 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** A region's database alone (no app fleet), in a temporary state folder, replicated before it returns. */
+/**
+ * A region's database alone (no app fleet), in a temporary state folder, replicated before it
+ * returns. Its PostgreSQL processes are registered with a reaper of its own, so a test process
+ * killed mid-run leaves none of them behind.
+ */
 export async function startTestDatabase(database: DatabaseConfig = {}, opts: Partial<Pick<RegionDatabaseOptions, 'fidelity' | 'random'>> = {}): Promise<TestDatabase> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'hastack-db-test-'));
   chmodSync(stateDir, 0o711);
   const spec = resolveSpec({ name: 'ha', app: { start: { command: 'node' } }, database }, { configDir: stateDir });
   const events: TwinEvent[] = [];
   const metrics = new MetricStore();
+  const reaper = new Reaper();
+  reaper.start();
   let db: RegionDatabase;
   try {
-    db = await startRegionDatabase({ spec, stateDir, onEvent: (e) => events.push({ at: Date.now(), ...e }), metrics, ...opts });
+    db = await startRegionDatabase({ spec, stateDir, onEvent: (e) => events.push({ at: Date.now(), ...e }), metrics, registry: reaper, ...opts });
   } catch (e) {
+    reaper.close();
     removeStateDir(stateDir);
     throw e;
   }
   const close = async () => {
     await db.stop();
+    reaper.close();
     removeStateDir(stateDir);
   };
   try {
