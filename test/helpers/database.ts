@@ -20,8 +20,8 @@ export interface TestDatabase {
 
 /**
  * A region's database alone (no app fleet), in a temporary state folder, replicated before it
- * returns. Its PostgreSQL processes are registered with a reaper of its own, so a test process
- * killed mid-run leaves none of them behind.
+ * returns. Its PostgreSQL processes and its folder are registered with a reaper of its own, so a
+ * test process killed mid-run leaves none of them behind.
  */
 export async function startTestDatabase(database: DatabaseConfig = {}, opts: Partial<Pick<RegionDatabaseOptions, 'fidelity' | 'random'>> = {}): Promise<TestDatabase> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'hastack-db-test-'));
@@ -31,18 +31,19 @@ export async function startTestDatabase(database: DatabaseConfig = {}, opts: Par
   const metrics = new MetricStore();
   const reaper = new Reaper();
   reaper.start();
+  reaper.addFolder(stateDir);
   let db: RegionDatabase;
   try {
     db = await startRegionDatabase({ spec, stateDir, onEvent: (e) => events.push({ at: Date.now(), ...e }), metrics, registry: reaper, ...opts });
   } catch (e) {
-    reaper.close();
     removeStateDir(stateDir);
+    reaper.close();
     throw e;
   }
   const close = async () => {
     await db.stop();
-    reaper.close();
     removeStateDir(stateDir);
+    reaper.close();
   };
   try {
     await db.waitUntilReplicated(60_000);

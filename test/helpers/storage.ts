@@ -6,6 +6,7 @@ import { resolveSpec } from '../../src/spec/index.ts';
 import type { StorageConfig } from '../../src/spec/types.ts';
 import type { TwinEvent } from '../../src/twin/events.ts';
 import { MetricStore } from '../../src/twin/monitor/metric-store.ts';
+import { Reaper } from '../../src/twin/reaper/reaper.ts';
 import { startRegionStorage, type RegionStorage, type RegionStorageOptions } from '../../src/twin/region-storage.ts';
 
 export interface TestStorage {
@@ -20,17 +21,25 @@ export interface TestStorage {
   close(): Promise<void>;
 }
 
-/** A region's object store alone (no app fleet), in a temporary state folder. */
+/**
+ * A region's object store alone (no app fleet), in a temporary state folder. The folder is
+ * registered with a reaper of its own (the storage nodes stop with this process by themselves), so
+ * a test process killed mid-run leaves nothing behind.
+ */
 export async function startTestStorage(storage: StorageConfig = {}, opts: Partial<Pick<RegionStorageOptions, 'scrubIntervalMs' | 'repairIntervalMs'>> = {}): Promise<TestStorage> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'hastack-s3-test-'));
   const spec = resolveSpec({ name: 'ha', app: { start: { command: 'node' } }, storage }, { configDir: stateDir });
   const events: TwinEvent[] = [];
   const metrics = new MetricStore();
+  const reaper = new Reaper();
+  reaper.start();
+  reaper.addFolder(stateDir);
   let region: RegionStorage;
   try {
-    region = await startRegionStorage({ spec, stateDir, onEvent: (e) => events.push({ at: Date.now(), ...e }), metrics, port: 0, ...opts });
+    region = await startRegionStorage({ spec, stateDir, onEvent: (e) => events.push({ at: Date.now(), ...e }), metrics, port: 0, registry: reaper, ...opts });
   } catch (e) {
     rmSync(stateDir, { recursive: true, force: true });
+    reaper.close();
     throw e;
   }
   const env = { ...region.env(), AWS_REGION: spec.twin.region };
@@ -51,6 +60,7 @@ export async function startTestStorage(storage: StorageConfig = {}, opts: Partia
       s3.destroy();
       await region.stop();
       rmSync(stateDir, { recursive: true, force: true });
+      reaper.close();
     },
   };
 }

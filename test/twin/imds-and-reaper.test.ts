@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ImdsServer } from '../../src/twin/compute/imds-server.ts';
@@ -36,16 +37,23 @@ describe('IMDSv2 endpoint', () => {
 });
 
 describe('reaper', () => {
-  it('GIVEN a host with a registered process group WHEN the host is SIGKILLed THEN the group is ended too', async () => {
+  it('GIVEN a host with a registered process group and temporary folder WHEN the host is SIGKILLed THEN the group is ended and the folder removed', async () => {
     const host = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fixtures/reaper-host.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve) => host.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
-    const [groupPid, reaperPid] = line.trim().split(' ').map(Number) as [number, number];
+    const [group, reaper, folder] = line.trim().split(' ') as [string, string, string];
+    const [groupPid, reaperPid] = [Number(group), Number(reaper)];
     assert.ok(pidAlive(groupPid));
-    host.kill('SIGKILL');
-    const deadline = Date.now() + 10_000;
-    while ((pidAlive(groupPid) || pidAlive(reaperPid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const leftovers = [groupPid, reaperPid].filter(pidAlive);
-    for (const p of leftovers) process.kill(p, 'SIGKILL');
-    assert.deepEqual(leftovers, [], 'process left behind after its host was killed');
+    assert.ok(existsSync(folder));
+    try {
+      host.kill('SIGKILL');
+      const deadline = Date.now() + 10_000;
+      while ((pidAlive(groupPid) || pidAlive(reaperPid) || existsSync(folder)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const leftovers = [groupPid, reaperPid].filter(pidAlive);
+      for (const p of leftovers) process.kill(p, 'SIGKILL');
+      assert.deepEqual(leftovers, [], 'process left behind after its host was killed');
+      assert.equal(existsSync(folder), false, 'the registered folder outlived its host');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

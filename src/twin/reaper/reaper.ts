@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HastackError } from '../../errors.ts';
 
 /** Where every child process group of the twin is registered, so none can outlive it. */
 export interface ProcessRegistry {
@@ -36,9 +38,26 @@ export class Reaper implements ProcessRegistry {
     this.child?.stdin?.write(`-${pgid}\n`);
   }
 
-  /** Orderly shutdown: everything was stopped already, so the reaper just exits. */
+  /** A temporary folder (an absolute path) removed if this process dies without removing it itself. */
+  addFolder(folder: string): void {
+    this.child?.stdin?.write(`d${folderLine(folder)}\n`);
+  }
+
+  removeFolder(folder: string): void {
+    this.child?.stdin?.write(`u${folderLine(folder)}\n`);
+  }
+
+  /** Orderly shutdown: everything was stopped and removed already, so the reaper just exits. */
   close(): void {
     this.child?.stdin?.end();
     this.child = undefined;
   }
+}
+
+/** A folder as one line of the reaper's protocol: an absolute path without a line break. */
+function folderLine(folder: string): string {
+  if (!path.isAbsolute(folder) || /[\r\n]/.test(folder)) {
+    throw new HastackError('HASTACK_INTERNAL', 'internal', `reaper: folder ${JSON.stringify(folder)} is not an absolute path on one line`);
+  }
+  return folder;
 }
