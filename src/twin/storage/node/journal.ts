@@ -105,7 +105,7 @@ class Segment {
   /** Entries written and not settled yet (waiting for their sync, or for their commit's files). */
   open = 0;
   /** Whether the segment's name is durable in the journal folder (fsynced after creation). */
-  named: boolean;
+  named = false;
   /** Bytes written to it. */
   size = 0;
   /**
@@ -120,10 +120,7 @@ class Segment {
   constructor(
     readonly file: string,
     readonly fd: number,
-    named: boolean,
-  ) {
-    this.named = named;
-  }
+  ) {}
 
   ticket(): JournalTicket {
     let done = false;
@@ -309,7 +306,7 @@ export class Journal {
 
 function createSegment(dir: string, n: number): Segment {
   const file = path.join(dir, `${String(n).padStart(16, '0')}.log`);
-  return new Segment(file, openSync(file, 'wx', 0o600), false);
+  return new Segment(file, openSync(file, 'wx', 0o600));
 }
 
 /** Once its entries are settled: makes the files their commits wrote durable, then deletes the segment. */
