@@ -196,8 +196,7 @@ async function data(ctx: ApiContext, _req: http.IncomingMessage, res: http.Serve
   if (small === undefined) throw notFound(`no bytes for ${JSON.stringify(id)}`);
   if (small !== 'use-open') {
     const size = small.data.length;
-    const [start, end] = byteRange(startParam, endParam, size);
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': Math.max(0, end - start + 1), 'x-hastack-seq': small.entry.meta.record.seq, 'x-hastack-size': size });
+    const [start, end] = writeDataHead(res, small.entry.meta.record.seq, size, startParam, endParam);
     res.end(start === 0 && end === size - 1 ? small.data : small.data.subarray(start, end + 1));
     return;
   }
@@ -207,13 +206,7 @@ async function data(ctx: ApiContext, _req: http.IncomingMessage, res: http.Serve
   try {
     const record = entry.meta.record as VersionRecord | PartRecord;
     const size = record.size;
-    const [start, end] = byteRange(startParam, endParam, size);
-    res.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': Math.max(0, end - start + 1),
-      'x-hastack-seq': record.seq,
-      'x-hastack-size': size,
-    });
+    const [start, end] = writeDataHead(res, record.seq, size, startParam, endParam);
     if (size === 0) {
       res.end();
       return;
@@ -242,14 +235,18 @@ async function data(ctx: ApiContext, _req: http.IncomingMessage, res: http.Serve
   }
 }
 
-/** The inclusive range asked for (all bytes when neither end is given); refused if it does not fit. */
-function byteRange(startParam: number | undefined, endParam: number | undefined, size: number): [number, number] {
+/**
+ * Checks the inclusive range asked for (all bytes when neither end is given) against a replica of
+ * `size` bytes, refusing one that does not fit, then writes /data's answer head; returns the range.
+ */
+function writeDataHead(res: http.ServerResponse, seq: string, size: number, startParam: number | undefined, endParam: number | undefined): [number, number] {
   const start = startParam ?? 0;
   const end = endParam ?? size - 1;
   const ranged = startParam !== undefined || endParam !== undefined;
   if (ranged && (start > end || end >= size)) {
     throw storageError('HASTACK_STORAGE_RANGE_INVALID', `range ${start}-${end} does not fit an object of ${size} bytes; expected start <= end < ${size}`);
   }
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': Math.max(0, end - start + 1), 'x-hastack-seq': seq, 'x-hastack-size': size });
   return [start, end];
 }
 
