@@ -1,13 +1,10 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { chmodSync } from 'node:fs';
 import { resolveSpec } from '../../src/spec/index.ts';
 import type { DatabaseConfig } from '../../src/spec/types.ts';
 import type { TwinEvent } from '../../src/twin/events.ts';
 import { MetricStore } from '../../src/twin/monitor/metric-store.ts';
-import { Reaper } from '../../src/twin/reaper/reaper.ts';
 import { startRegionDatabase, type RegionDatabase, type RegionDatabaseOptions } from '../../src/twin/region-database.ts';
-import { removeStateDir } from './state-dir.ts';
+import { guardedStateDir } from './state-dir.ts';
 
 export interface TestDatabase {
   readonly db: RegionDatabase;
@@ -24,26 +21,21 @@ export interface TestDatabase {
  * test process killed mid-run leaves none of them behind.
  */
 export async function startTestDatabase(database: DatabaseConfig = {}, opts: Partial<Pick<RegionDatabaseOptions, 'fidelity' | 'random'>> = {}): Promise<TestDatabase> {
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'hastack-db-test-'));
+  const { dir: stateDir, reaper, remove } = guardedStateDir('hastack-db-test-');
   chmodSync(stateDir, 0o711);
   const spec = resolveSpec({ name: 'ha', app: { start: { command: 'node' } }, database }, { configDir: stateDir });
   const events: TwinEvent[] = [];
   const metrics = new MetricStore();
-  const reaper = new Reaper();
-  reaper.start();
-  reaper.addFolder(stateDir);
   let db: RegionDatabase;
   try {
     db = await startRegionDatabase({ spec, stateDir, onEvent: (e) => events.push({ at: Date.now(), ...e }), metrics, registry: reaper, ...opts });
   } catch (e) {
-    removeStateDir(stateDir);
-    reaper.close();
+    remove();
     throw e;
   }
   const close = async () => {
     await db.stop();
-    removeStateDir(stateDir);
-    reaper.close();
+    remove();
   };
   try {
     await db.waitUntilReplicated(60_000);

@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { resolveSpec } from '../../src/spec/index.ts';
 import type { StorageConfig } from '../../src/spec/types.ts';
 import type { TwinEvent } from '../../src/twin/events.ts';
 import { MetricStore } from '../../src/twin/monitor/metric-store.ts';
-import { Reaper } from '../../src/twin/reaper/reaper.ts';
 import { startRegionStorage, type RegionStorage, type RegionStorageOptions } from '../../src/twin/region-storage.ts';
+import { guardedStateDir } from './state-dir.ts';
 
 export interface TestStorage {
   readonly storage: RegionStorage;
@@ -27,19 +24,15 @@ export interface TestStorage {
  * a test process killed mid-run leaves nothing behind.
  */
 export async function startTestStorage(storage: StorageConfig = {}, opts: Partial<Pick<RegionStorageOptions, 'scrubIntervalMs' | 'repairIntervalMs'>> = {}): Promise<TestStorage> {
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'hastack-s3-test-'));
+  const { dir: stateDir, reaper, remove } = guardedStateDir('hastack-s3-test-');
   const spec = resolveSpec({ name: 'ha', app: { start: { command: 'node' } }, storage }, { configDir: stateDir });
   const events: TwinEvent[] = [];
   const metrics = new MetricStore();
-  const reaper = new Reaper();
-  reaper.start();
-  reaper.addFolder(stateDir);
   let region: RegionStorage;
   try {
     region = await startRegionStorage({ spec, stateDir, onEvent: (e) => events.push({ at: Date.now(), ...e }), metrics, port: 0, registry: reaper, ...opts });
   } catch (e) {
-    rmSync(stateDir, { recursive: true, force: true });
-    reaper.close();
+    remove();
     throw e;
   }
   const env = { ...region.env(), AWS_REGION: spec.twin.region };
@@ -59,8 +52,7 @@ export async function startTestStorage(storage: StorageConfig = {}, opts: Partia
     close: async () => {
       s3.destroy();
       await region.stop();
-      rmSync(stateDir, { recursive: true, force: true });
-      reaper.close();
+      remove();
     },
   };
 }
