@@ -114,7 +114,6 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmId, AlarmDefault>> = {
     datapointsToAlarm: 3,
     treatMissingData: 'missing',
     critical: false,
-   
     toMetricUnit: (percent, s) => Math.round((percent / 100) * s.database.storageGiB * GIB),
     range: { ...PERCENT, minExclusive: true, maxExclusive: true },
   },
