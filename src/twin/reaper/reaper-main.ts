@@ -1,7 +1,7 @@
 /**
  * The reaper: a small watchdog process that outlives its parent by design. The parent sends
  * `+<pgid>` / `-<pgid>` lines on stdin for every process group it starts or ends, and
- * `d<folder>` / `u<folder>` for temporary folders that must not outlive it. When stdin closes —
+ * `d<folder>` for temporary folders that must not outlive it. When stdin closes —
  * the parent exited, however it died, even by SIGKILL — the reaper ends every group still listed
  * (SIGTERM, then SIGKILL after a grace), then removes every folder still listed, so no instance,
  * database or temporary folder outlives the twin (or a test).
@@ -38,12 +38,10 @@ process.on('SIGHUP', () => {});
 
 const rl = createInterface({ input: process.stdin });
 rl.on('line', (line) => {
-  if (line.startsWith('d') || line.startsWith('u')) {
+  if (line.startsWith('d')) {
     const folder = line.slice(1);
     // Only an absolute path that is not a filesystem root.
-    if (!path.isAbsolute(folder) || path.dirname(folder) === folder) return;
-    if (line.startsWith('d')) folders.add(folder);
-    else folders.delete(folder);
+    if (path.isAbsolute(folder) && path.dirname(folder) !== folder) folders.add(folder);
     return;
   }
   const n = Number(line.slice(1));

@@ -38,13 +38,9 @@ export class Reaper implements ProcessRegistry {
     this.child?.stdin?.write(`-${pgid}\n`);
   }
 
-  /** A temporary folder (an absolute path) removed if this process dies without removing it itself. */
+  /** A temporary folder (an absolute path) the reaper removes if this process dies; removing it first is harmless. */
   addFolder(folder: string): void {
     this.child?.stdin?.write(`d${folderLine(folder)}\n`);
-  }
-
-  removeFolder(folder: string): void {
-    this.child?.stdin?.write(`u${folderLine(folder)}\n`);
   }
 
   /** Orderly shutdown: everything was stopped and removed already, so the reaper just exits. */

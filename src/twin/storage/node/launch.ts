@@ -1,8 +1,8 @@
 /**
  * Starting a storage node as its own OS process: spawned detached (its own process group, which a
  * reaper can end if the twin dies) with a lifeline (its stdin, a pipe from this process: when this
- * process dies, however it dies, the node stops too), ready once it prints its ready line. Its stderr log goes to an
- * optional file; the last few KiB are kept for the error if it fails to start.
+ * process dies, however it dies, the node stops too), ready once it prints its ready line. Its
+ * stderr log goes to an optional file; the last few KiB are kept for the error if it fails to start.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
