@@ -77,17 +77,29 @@ export function sendRawBytes(t: TestStorage, bytes: Buffer, opts: { timeoutMs?: 
   });
 }
 
-function parseResponse(raw: Buffer): RawResponse | undefined {
-  const text = raw.toString('latin1');
-  const end = text.indexOf('\r\n\r\n');
-  if (end === -1) return undefined;
-  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+/** A response head (the text before the blank line): its status and headers, names lowercased. */
+export function parseHead(head: string): { status: number; headers: Record<string, string> } {
+  const [statusLine, ...lines] = head.split('\r\n');
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0);
   const headers: Record<string, string> = {};
   for (const l of lines) {
     const i = l.indexOf(':');
     headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
   }
+  return { status, headers };
+}
+
+/** A request's bytes: the request line, `headers`, a blank line, `body`. */
+export function requestBytes(method: string, target: string, headers: Record<string, string>, body: Buffer): Buffer {
+  const head = `${method} ${target} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+function parseResponse(raw: Buffer): RawResponse | undefined {
+  const text = raw.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end === -1) return undefined;
+  const { status, headers } = parseHead(text.slice(0, end));
   let body = raw.subarray(Buffer.byteLength(text.slice(0, end + 4), 'latin1'));
   if (headers['transfer-encoding'] === 'chunked') body = Buffer.alloc(0);
   const length = headers['content-length'];
@@ -100,8 +112,7 @@ export async function sendSigned(t: TestStorage, r: RawRequest, opts: { secret?:
   const all: Record<string, string> = { ...headers, connection: 'close', ...(opts.headersOverride ?? {}) };
   const body = opts.bodyOverride ?? r.body ?? Buffer.alloc(0);
   if (all['content-length'] === undefined && (body.length > 0 || r.method === 'PUT' || r.method === 'POST')) all['content-length'] = String(body.length);
-  const head = `${r.method} ${target} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
-  const res = await sendRawBytes(t, Buffer.concat([Buffer.from(head, 'latin1'), body]), { halfClose: false });
+  const res = await sendRawBytes(t, requestBytes(r.method, target, all, body), { halfClose: false });
   if (res === undefined) throw new Error(`no response to ${r.method} ${target}`);
   return res;
 }

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { createChecksummer } from '../../../src/twin/s3/checksums.ts';
 import { DRAIN_MAX_BYTES } from '../../../src/twin/s3/gateway/respond.ts';
-import { errorCode, signRaw, type RawRequest, type RawResponse } from '../../helpers/s3-raw.ts';
+import { errorCode, parseHead, requestBytes, signRaw, type RawRequest, type RawResponse } from '../../helpers/s3-raw.ts';
 import { startTestStorage, type TestStorage } from '../../helpers/storage.ts';
 
 /** One keep-alive connection to the store, read one response at a time. */
@@ -50,13 +50,12 @@ class Connection {
     for (;;) {
       const end = this.#buffered.indexOf('\r\n\r\n');
       if (end >= 0) {
-        const [statusLine, ...lines] = this.#buffered.subarray(0, end).toString('latin1').split('\r\n');
-        const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+        const { status, headers } = parseHead(this.#buffered.subarray(0, end).toString('latin1'));
         const length = Number(headers['content-length'] ?? 0);
         if (this.#buffered.length >= end + 4 + length) {
           const body = this.#buffered.subarray(end + 4, end + 4 + length).toString('utf8');
           this.#buffered = this.#buffered.subarray(end + 4 + length);
-          return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0), headers, body };
+          return { status, headers, body };
         }
       }
       if (this.#closed) throw new Error('the connection closed before a whole response');
@@ -74,11 +73,9 @@ class Connection {
 }
 
 /** A signed request's bytes, keep-alive, with `length` as its content-length. */
-async function requestBytes(t: TestStorage, r: RawRequest, length: number): Promise<Buffer> {
+async function signedBytes(t: TestStorage, r: RawRequest, length: number): Promise<Buffer> {
   const { target, headers } = await signRaw(t, r);
-  const all = { ...headers, 'content-length': String(length) };
-  const head = `${r.method} ${target} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
-  return Buffer.concat([Buffer.from(head, 'latin1'), r.body ?? Buffer.alloc(0)]);
+  return requestBytes(r.method, target, { ...headers, 'content-length': String(length) }, r.body ?? Buffer.alloc(0));
 }
 
 function crc32Base64(data: Buffer): string {
@@ -111,7 +108,7 @@ describe('S3 endpoint answering before it reads the body', { timeout: 120_000 },
     try {
       const body = randomBytes(16 * 1024 * 1024);
       const started = Date.now();
-      await c.write(await requestBytes(t, wrongAlgorithmPart(body), body.length));
+      await c.write(await signedBytes(t, wrongAlgorithmPart(body), body.length));
       const refused = await c.response(10_000);
       assert.equal(refused.status, 400);
       assert.equal(errorCode(refused.body), 'InvalidRequest');
@@ -119,7 +116,7 @@ describe('S3 endpoint answering before it reads the body', { timeout: 120_000 },
       assert.notEqual(refused.headers['connection'], 'close');
       assert.ok(Date.now() - started < 8_000, `the answer took ${Date.now() - started} ms`);
       // The body was read and dropped, not taken for a request: the same connection lists the bucket.
-      await c.write(await requestBytes(t, { method: 'GET', path: '/early', query: { 'list-type': '2' } }, 0));
+      await c.write(await signedBytes(t, { method: 'GET', path: '/early', query: { 'list-type': '2' } }, 0));
       const listed = await c.response(10_000);
       assert.equal(listed.status, 200, listed.body);
       assert.match(listed.body, /<ListBucketResult/);
@@ -133,7 +130,7 @@ describe('S3 endpoint answering before it reads the body', { timeout: 120_000 },
     try {
       const announced = DRAIN_MAX_BYTES + 1;
       const start = randomBytes(64 * 1024);
-      await c.write(await requestBytes(t, wrongAlgorithmPart(start, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }), announced));
+      await c.write(await signedBytes(t, wrongAlgorithmPart(start, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }), announced));
       const refused = await c.response(10_000);
       assert.equal(refused.status, 400);
       assert.equal(errorCode(refused.body), 'InvalidRequest');
